@@ -1,0 +1,89 @@
+#pragma once
+// A one-waiter park/unpark permit for fibers and plain threads alike.
+
+#include <boost/fiber/context.hpp>
+#include <boost/fiber/detail/spinlock.hpp>
+#include <boost/fiber/scheduler.hpp>
+
+#include <chrono>
+#include <cstdint>
+
+namespace bastion::executor::detail {
+
+/// A binary permit with at most one waiter, like Rust's `thread::park`/`unpark`.
+///
+/// `park_until` suspends the calling fiber (a lightproc suspends alone; a plain thread blocks in its own Boost.Fiber
+/// scheduler) until `unpark` is called or the deadline passes; an `unpark` with nobody waiting is kept as a permit for
+/// the next `park_until`. Returns may be spurious: every caller waits in a loop on its own predicate.
+///
+/// The waiter is published under the spinlock and the lock is released only after the waiter has switched away
+/// (Boost's `suspend(lk)`), so `unpark` never schedules a fiber that is still running. Timed waits race the sleep
+/// queue through `context::twstatus`, the same protocol Boost's own channels use: exactly one of the timer and
+/// `unpark` wakes the fiber.
+class Parker {
+public:
+    using Clock = std::chrono::steady_clock;
+
+    /// Waits for a permit. True if one was consumed, false on timeout. Only the owner calls this.
+    bool park_until(Clock::time_point deadline) noexcept {
+        boost::fibers::context* self = boost::fibers::context::active();
+        boost::fibers::detail::spinlock_lock lk{lock_};
+        if (permit_) {
+            permit_ = false;
+            return true;
+        }
+        waiter_ = self;
+        if (deadline == Clock::time_point::max()) {
+            self->suspend(lk);
+            return true;  // only unpark's hand-off resumes an untimed wait
+        }
+        self->twstatus.store(reinterpret_cast<std::intptr_t>(this), std::memory_order_release);
+        self->wait_until(deadline, lk);
+        lk.lock();
+        self->twstatus.store(0, std::memory_order_release);
+        if (waiter_ == self) {
+            waiter_ = nullptr;
+            return false;
+        }
+        permit_ = false;  // unpark lost the race with the timer and left its permit
+        return true;
+    }
+
+    bool park() noexcept { return park_until(Clock::time_point::max()); }
+
+    /// Hands the permit over, waking the waiter if there is one. Any thread, any fiber.
+    void unpark() noexcept {
+        boost::fibers::detail::spinlock_lock lk{lock_};
+        boost::fibers::context* waiter = waiter_;
+        if (waiter == nullptr) {
+            permit_ = true;
+            return;
+        }
+        waiter_ = nullptr;
+        std::intptr_t expected = reinterpret_cast<std::intptr_t>(this);
+        const bool claimed = waiter->twstatus.compare_exchange_strong(expected, -1, std::memory_order_acq_rel);
+        if (!claimed && expected != 0) {
+            permit_ = true;  // the timer already woke it: leave the permit for it to find
+            return;
+        }
+        lk.unlock();
+        boost::fibers::scheduler* home = waiter->get_scheduler();
+        if (home == local_scheduler) {
+            home->schedule(waiter);
+        } else {
+            home->schedule_from_remote(waiter);
+        }
+    }
+
+    /// The Boost scheduler of the executor worker running on this thread, or nullptr. Set by the workers; a wake
+    /// from any other thread (a plain thread, the blocking pool, a shutdown running after Boost's thread-local state
+    /// is gone) goes through the target scheduler's remote queue and never touches `context::active()`.
+    static inline thread_local boost::fibers::scheduler* local_scheduler = nullptr;
+
+private:
+    boost::fibers::detail::spinlock lock_;
+    boost::fibers::context* waiter_ = nullptr;
+    bool permit_ = false;
+};
+
+}  // namespace bastion::executor::detail

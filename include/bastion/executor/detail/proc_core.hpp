@@ -1,0 +1,168 @@
+#pragma once
+// The control block of a lightproc: it lives in the top of the lightproc's own stack, beside Boost's context record,
+// so spawning allocates nothing but a pooled stack.
+
+#include <bastion/executor/detail/parker.hpp>
+#include <bastion/executor/proc_stack.hpp>
+#include <bastion/executor/proc_state.hpp>
+
+#include <boost/fiber/context.hpp>
+#include <boost/fiber/properties.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <exception>
+#include <optional>
+#include <thread>
+#include <typeinfo>
+#include <utility>
+
+namespace bastion::executor {
+
+/// What a lightproc returning `void` yields through its handle: Rust's `()`.
+struct Unit {
+    friend constexpr bool operator==(Unit, Unit) noexcept = default;
+};
+
+namespace detail {
+
+class ProcCoreBase;
+class ProcRegistry;
+
+// Boost owns a fiber's properties and deletes them in ~context, right before the stack is freed. The tag is our
+// properties object: it maps a context to its core, and its destructor is the core's finalizer. Its storage belongs
+// to the core, so deleting it frees nothing.
+class ProcTag final : public boost::fibers::fiber_properties {
+public:
+    ProcTag(boost::fibers::context* ctx, ProcCoreBase* core) noexcept : fiber_properties{ctx}, core_{core} {}
+    ~ProcTag() override;
+    static void operator delete(void*) noexcept {}
+    ProcCoreBase* core() const noexcept { return core_; }
+
+private:
+    ProcCoreBase* core_;
+};
+
+class ProcCoreBase {
+public:
+    ProcCoreBase(const ProcCoreBase&) = delete;
+    ProcCoreBase& operator=(const ProcCoreBase&) = delete;
+
+    /// Binds this core to its (not yet started) context.
+    void bind(boost::fibers::context* ctx) noexcept { ctx->set_properties(new (tag_storage_) ProcTag{ctx, this}); }
+
+    /// The fiber's body: hooks, the user's function, the outcome, waking the joiner. Runs on the lightproc.
+    void run() noexcept;
+
+    /// Asks the lightproc to end: before it starts, it never runs; while it waits in a bastion wait point, the wait
+    /// throws ProcCancelled. A lightproc that never waits runs to its end (cancellation is cooperative).
+    void request_cancel() noexcept {
+        cancel_requested_.store(true, std::memory_order_release);
+        parker_.unpark();
+    }
+    bool cancel_requested() const noexcept { return cancel_requested_.load(std::memory_order_acquire); }
+
+    ProcState state() const noexcept { return ProcState{state_.load(std::memory_order_acquire)}; }
+    bool finished() const noexcept { return state().is_completed(); }
+
+    /// Waits until the lightproc has finished or the deadline passed; true if finished. From a lightproc, throws
+    /// ProcCancelled when the waiting lightproc is cancelled.
+    bool wait_until(std::chrono::steady_clock::time_point deadline);
+
+    const std::exception_ptr& panic() const noexcept { return panic_; }
+    const ProcStack& stack() const noexcept { return stack_; }
+    Parker& parker() noexcept { return parker_; }
+
+    // Membership in an executor's registry of live lightprocs (for cancel-all at shutdown).
+    ProcRegistry* registry = nullptr;
+    unsigned registry_shard = 0;
+    ProcCoreBase* registry_prev = nullptr;
+    ProcCoreBase* registry_next = nullptr;
+
+protected:
+    explicit ProcCoreBase(ProcStack stack) noexcept : stack_{std::move(stack)} {}
+    ~ProcCoreBase() = default;
+
+    virtual void invoke() = 0;       // runs the user's function and stores its result
+    virtual void drop_fn() noexcept = 0;  // destroys the user's callable once it has run
+    virtual void destroy() noexcept = 0;  // runs the most derived destructor in place
+
+private:
+    friend class ProcTag;
+    void finish(ProcState::Bits outcome) noexcept;
+
+    static inline Parker* const joiner_busy = reinterpret_cast<Parker*>(std::uintptr_t{1});
+    static inline Parker* const joiner_done = reinterpret_cast<Parker*>(std::uintptr_t{2});
+
+    std::atomic<std::uint32_t> state_{ProcState::Scheduled};
+    std::atomic<bool> cancel_requested_{false};
+    std::atomic<Parker*> joiner_{nullptr};  // nullptr, the waiting parker, or joiner_busy/joiner_done
+    Parker parker_;
+    std::exception_ptr panic_;
+    ProcStack stack_;
+    alignas(ProcTag) unsigned char tag_storage_[sizeof(ProcTag)];
+};
+
+inline ProcTag::~ProcTag() { core_->destroy(); }
+
+template <class T>
+using Stored = std::conditional_t<std::is_void_v<T>, Unit, T>;
+
+// The typed half a handle sees: the result slot.
+template <class T>
+class ProcResult : public ProcCoreBase {
+public:
+    /// Moves the value out, once. Empty if the lightproc panicked or was cancelled, or the value was taken.
+    std::optional<Stored<T>> take_result() noexcept(std::is_nothrow_move_constructible_v<Stored<T>>) {
+        return std::exchange(result_, std::nullopt);
+    }
+
+protected:
+    using ProcCoreBase::ProcCoreBase;
+    ~ProcResult() = default;
+
+    std::optional<Stored<T>> result_;
+};
+
+template <class T, class F>
+class ProcCore final : public ProcResult<T> {
+public:
+    ProcCore(F fn, ProcStack stack) : ProcResult<T>{std::move(stack)}, fn_{std::in_place, std::move(fn)} {}
+
+private:
+    void invoke() override {
+        if constexpr (std::is_void_v<T>) {
+            (*fn_)();
+            this->result_.emplace();
+        } else {
+            this->result_.emplace((*fn_)());
+        }
+    }
+    void drop_fn() noexcept override { fn_.reset(); }
+    void destroy() noexcept override { this->~ProcCore(); }
+
+    std::optional<F> fn_;
+};
+
+/// The core of the lightproc running on the calling fiber, or nullptr on a plain thread.
+inline ProcCoreBase* current_core() noexcept {
+    boost::fibers::fiber_properties* props = boost::fibers::context::active()->get_properties();
+    if (props == nullptr || typeid(*props) != typeid(ProcTag)) return nullptr;
+    return static_cast<ProcTag*>(props)->core();
+}
+
+/// The parker every bastion wait point parks on: the lightproc's own (so cancellation can wake it), or the calling
+/// thread's.
+inline Parker& current_parker() noexcept {
+    if (ProcCoreBase* core = current_core()) return core->parker();
+    thread_local Parker thread_parker;
+    return thread_parker;
+}
+
+/// Throws ProcCancelled if the calling lightproc has been cancelled.
+inline void check_cancelled() {
+    if (ProcCoreBase* core = current_core(); core != nullptr && core->cancel_requested()) throw ProcCancelled{};
+}
+
+}  // namespace detail
+}  // namespace bastion::executor

@@ -1,0 +1,214 @@
+#include "executor/smp_algorithm.hpp"
+
+#include "executor/futex.hpp"
+
+#include <boost/fiber/type.hpp>
+
+#include <mutex>
+#include <utility>
+
+namespace bastion::executor::detail {
+
+namespace {
+using boost::fibers::context;
+using boost::fibers::type;
+using Clock = std::chrono::steady_clock;
+
+constexpr std::uint64_t dispatcher_period = 32;  // picks between forced dispatcher runs (timers, reaping)
+constexpr std::uint64_t fairness_period = 64;    // picks between looks at the clock
+constexpr auto fairness_wait = std::chrono::milliseconds{1};
+constexpr auto watch_interval = std::chrono::milliseconds{2};  // how often a watching idle worker looks for stuck peers
+constexpr std::size_t no_victim = static_cast<std::size_t>(-1);
+}  // namespace
+
+SmpAlgorithm::SmpAlgorithm(WorkerPool& pool, std::size_t index) noexcept
+    : pool_{pool}, self_{pool.worker(index)}, index_{index}, stuck_victim_{no_victim}, last_fair_{Clock::now()},
+      peer_progress_(pool.size(), 0) {
+    current_ = this;
+}
+
+SmpAlgorithm::~SmpAlgorithm() {
+    if (current_ == this) current_ = nullptr;
+}
+
+void SmpAlgorithm::push(context* ctx, bool to_front) noexcept {
+    bool stealable;
+    {
+        std::lock_guard lock{self_.lock};
+        if (to_front) {
+            self_.queue.push_front(*ctx);
+            stealable = true;
+        } else {
+            stealable = self_.handoff != nullptr;
+            if (stealable) self_.queue.push_back(*self_.handoff);
+            self_.handoff = ctx;
+            self_.has_handoff.store(true, std::memory_order_relaxed);
+        }
+        self_.queued.store(static_cast<std::uint32_t>(self_.queue.size()), std::memory_order_relaxed);
+    }
+    if (stealable) {
+        pool_.on_stealable(index_);
+    } else {
+        pool_.on_handoff(index_);
+    }
+}
+
+void SmpAlgorithm::awakened(context* ctx) noexcept {
+    if (ctx->is_context(type::pinned_context)) {
+        if (ctx->is_context(type::dispatcher_context)) {
+            dispatcher_ = ctx;
+        } else {
+            main_ = ctx;
+        }
+        return;
+    }
+    ctx->detach();  // ready fibers belong to no scheduler, so any worker may take them
+    push(ctx, std::exchange(yield_hint_, false));
+}
+
+void SmpAlgorithm::push_new(context* ctx) noexcept { push(ctx, false); }
+
+context* SmpAlgorithm::pop_local() noexcept {
+    std::lock_guard lock{self_.lock};
+    context* ctx = nullptr;
+    if (fair_pick_due_ && !self_.queue.empty()) {
+        fair_pick_due_ = false;
+        ctx = &self_.queue.front();
+        self_.queue.pop_front();
+    } else if (self_.handoff != nullptr) {
+        ctx = std::exchange(self_.handoff, nullptr);
+        self_.has_handoff.store(false, std::memory_order_relaxed);
+        return ctx;
+    } else if (!self_.queue.empty()) {
+        ctx = &self_.queue.back();
+        self_.queue.pop_back();
+    } else {
+        return nullptr;
+    }
+    self_.queued.store(static_cast<std::uint32_t>(self_.queue.size()), std::memory_order_relaxed);
+    return ctx;
+}
+
+context* SmpAlgorithm::take_dispatcher() noexcept {
+    self_.remote_pending.store(false, std::memory_order_relaxed);  // the dispatcher drains the remote queue next
+    return std::exchange(dispatcher_, nullptr);
+}
+
+context* SmpAlgorithm::pick_next() noexcept {
+    if (main_ != nullptr) return std::exchange(main_, nullptr);
+    const std::uint64_t pick = ++picks_;
+    self_.progress.store(pick, std::memory_order_relaxed);
+    context* active = context::active();
+    const bool from_dispatcher = active->is_context(type::dispatcher_context);
+
+    if (pick % fairness_period == 0) {
+        const Clock::time_point now = Clock::now();
+        if (self_.queued.load(std::memory_order_relaxed) == 0) {
+            last_fair_ = now;
+        } else if (now - last_fair_ >= fairness_wait) {
+            last_fair_ = now;
+            fair_pick_due_ = true;
+        }
+        if (pool_.injected() != 0) {
+            if (context* ctx = pool_.take_injected()) {
+                active->attach(ctx);
+                return ctx;
+            }
+        }
+    }
+    if (!from_dispatcher && dispatcher_ != nullptr &&
+        (self_.remote_pending.load(std::memory_order_relaxed) || pick % dispatcher_period == 0)) {
+        return take_dispatcher();
+    }
+    context* ctx = pop_local();
+    if (ctx == nullptr) {
+        if (!from_dispatcher) return take_dispatcher();  // nothing local: the dispatcher looks further, or parks
+        ctx = pool_.take_injected();
+        if (ctx == nullptr) ctx = pool_.steal_for(index_, std::exchange(stuck_victim_, no_victim));
+        if (ctx == nullptr) return nullptr;
+    }
+    active->attach(ctx);
+    return ctx;
+}
+
+bool SmpAlgorithm::has_ready_fibers() const noexcept {
+    return main_ != nullptr || self_.has_handoff.load(std::memory_order_relaxed) ||
+           self_.queued.load(std::memory_order_relaxed) != 0;
+}
+
+void SmpAlgorithm::snapshot_progress() noexcept {
+    for (std::size_t v : self_.victims) peer_progress_[v] = pool_.worker(v).progress.load(std::memory_order_relaxed);
+}
+
+// A peer is stuck when it holds a ready hand-off but has made no pick since our last snapshot: one fiber is running
+// long and the hand-off would wait for it. Steal it.
+void SmpAlgorithm::find_stuck_peer() noexcept {
+    for (std::size_t v : self_.victims) {
+        Worker& peer = pool_.worker(v);
+        if (peer.has_handoff.load(std::memory_order_relaxed) &&
+            peer.progress.load(std::memory_order_relaxed) == peer_progress_[v] &&
+            peer.park.load(std::memory_order_relaxed) == Awake) {
+            stuck_victim_ = v;
+            return;
+        }
+    }
+}
+
+void SmpAlgorithm::suspend_until(Clock::time_point const& deadline) noexcept {
+    if (!std::exchange(skip_spin_, false)) {
+        // Spin: waking a parked worker costs tens of microseconds here, so poll a little first.
+        snapshot_progress();
+        self_.spinning.store(true, std::memory_order_relaxed);
+        pool_.spinning_count.fetch_add(1, std::memory_order_relaxed);
+        const Clock::time_point spin_end = Clock::now() + pool_.config().spin_before_park;
+        bool found = false;
+        for (unsigned i = 1;; ++i) {
+            if (pool_.work_visible_for(index_)) {
+                found = true;
+                break;
+            }
+            spin_pause();
+            if (i % 64 == 0) {
+                const Clock::time_point now = Clock::now();
+                if (now >= spin_end || now >= deadline) break;
+            }
+        }
+        self_.spinning.store(false, std::memory_order_relaxed);
+        pool_.spinning_count.fetch_sub(1, std::memory_order_relaxed);
+        if (found) return;
+        find_stuck_peer();
+        if (stuck_victim_ != no_victim || Clock::now() >= deadline) return;
+    }
+
+    // Park. Watch (park with a timeout) while a peer is busy, so a lightproc stuck behind a long-running one on that
+    // peer is still picked up; with every peer idle, sleep until woken: an idle runtime uses no CPU.
+    snapshot_progress();
+    const ParkState mode = pool_.any_peer_busy(index_) ? Watching : Parked;
+    pool_.parked_count.fetch_add(1, std::memory_order_relaxed);
+    if (mode == Watching) pool_.watching_count.fetch_add(1, std::memory_order_relaxed);
+    self_.park.exchange(mode, std::memory_order_seq_cst);
+    std::atomic_thread_fence(std::memory_order_seq_cst);  // Dekker: publish "parked", then look for work once more
+    std::uint32_t before = mode;
+    if (!pool_.work_visible_for(index_)) {
+        Clock::time_point until = deadline;
+        if (mode == Watching && Clock::now() + watch_interval < until) until = Clock::now() + watch_interval;
+        self_.parks.fetch_add(1, std::memory_order_relaxed);
+        futex_wait_until(self_.park, mode, until);
+    }
+    before = self_.park.exchange(Awake, std::memory_order_acq_rel);
+    pool_.parked_count.fetch_sub(1, std::memory_order_relaxed);
+    if (mode == Watching) pool_.watching_count.fetch_sub(1, std::memory_order_relaxed);
+    if (before == static_cast<std::uint32_t>(mode) && mode == Watching) {
+        // Nobody woke us: it was the watch timer. Look for a stuck peer; if none, park again without spinning.
+        find_stuck_peer();
+        skip_spin_ = stuck_victim_ == no_victim && !pool_.work_visible_for(index_);
+    }
+}
+
+void SmpAlgorithm::notify() noexcept {
+    self_.remote_pending.store(true, std::memory_order_relaxed);
+    std::atomic_thread_fence(std::memory_order_seq_cst);  // Dekker with suspend_until's park
+    pool_.wake(self_);
+}
+
+}  // namespace bastion::executor::detail

@@ -1,0 +1,67 @@
+#pragma once
+// The Boost.Fiber scheduling algorithm of one executor worker.
+
+#include "executor/worker_pool.hpp"
+
+#include <boost/fiber/algo/algorithm.hpp>
+#include <boost/fiber/context.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+namespace bastion::executor::detail {
+
+/// One per worker thread, installed with `use_scheduling_algorithm`; Boost calls every hook on the worker's own
+/// thread except `notify()`, which any thread may call.
+///
+/// Order of picks: the worker's main context (only at stop); the dispatcher when Boost queued remote wake-ups or every
+/// 32nd pick (it reaps finished fibers and expired timers); the hand-off slot (the lightproc woken or spawned last,
+/// so a send-and-wait pair stays on one core and cache); the back of the queue (newest first, so spawn trees run
+/// depth first and stay small); then the injection queue and the oldest work of the nearest peer. Every 64th pick
+/// looks at the clock: if the queue's front has waited a millisecond, it runs next, so a ping-ponging pair cannot
+/// starve the rest, and pending injected work is taken.
+class SmpAlgorithm final : public boost::fibers::algo::algorithm {
+public:
+    SmpAlgorithm(WorkerPool& pool, std::size_t index) noexcept;
+    ~SmpAlgorithm() override;
+
+    void awakened(boost::fibers::context* ctx) noexcept override;
+    boost::fibers::context* pick_next() noexcept override;
+    bool has_ready_fibers() const noexcept override;
+    void suspend_until(std::chrono::steady_clock::time_point const& deadline) noexcept override;
+    void notify() noexcept override;
+
+    /// Queues a context that has never run (not attached to any scheduler). Owner thread only.
+    void push_new(boost::fibers::context* ctx) noexcept;
+    /// The next `awakened` is a yield: that context goes to the front of the queue.
+    void mark_yield() noexcept { yield_hint_ = true; }
+
+    /// The algorithm of the calling worker thread, or nullptr.
+    static SmpAlgorithm* current() noexcept { return current_; }
+
+private:
+    void push(boost::fibers::context* ctx, bool to_front) noexcept;
+    boost::fibers::context* pop_local() noexcept;
+    boost::fibers::context* take_dispatcher() noexcept;
+    void find_stuck_peer() noexcept;
+    void snapshot_progress() noexcept;
+
+    static inline thread_local SmpAlgorithm* current_ = nullptr;
+
+    WorkerPool& pool_;
+    Worker& self_;
+    std::size_t index_;
+    boost::fibers::context* dispatcher_ = nullptr;  // pinned: lives in a slot, never stolen
+    boost::fibers::context* main_ = nullptr;        // pinned: ready only when the worker stops
+    std::uint64_t picks_ = 0;
+    bool yield_hint_ = false;
+    bool fair_pick_due_ = false;
+    bool skip_spin_ = false;
+    std::size_t stuck_victim_;
+    std::chrono::steady_clock::time_point last_fair_;
+    std::vector<std::uint64_t> peer_progress_;
+};
+
+}  // namespace bastion::executor::detail

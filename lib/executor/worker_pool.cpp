@@ -1,0 +1,174 @@
+#include "executor/worker_pool.hpp"
+
+#include <bastion/executor/detail/proc_core.hpp>
+#include <bastion/platform/topology.hpp>
+
+#include "executor/futex.hpp"
+#include "executor/smp_algorithm.hpp"
+
+#include <boost/fiber/operations.hpp>
+
+#include <algorithm>
+#include <latch>
+#include <mutex>
+
+namespace bastion::executor::detail {
+
+using boost::fibers::context;
+
+WorkerPool::WorkerPool(Executor& owner, const ExecutorConfig& config) : owner_{owner}, config_{config} {
+    const platform::Topology& topology = platform::Topology::machine();
+    const std::size_t n = config_.workers;
+    for (std::size_t i = 0; i < n; ++i) workers_.push_back(std::make_unique<Worker>());
+    for (std::size_t i = 0; i < n; ++i) {
+        std::vector<std::size_t>& victims = workers_[i]->victims;
+        for (std::size_t v = 0; v < n; ++v) {
+            if (v != i) victims.push_back(v);
+        }
+        // Nearest first (same core, cache, node), then by index distance so neighbours spread their load.
+        std::stable_sort(victims.begin(), victims.end(), [&](std::size_t a, std::size_t b) {
+            return topology.distance(i, a) < topology.distance(i, b);
+        });
+    }
+    std::latch ready{static_cast<std::ptrdiff_t>(n)};
+    for (std::size_t i = 0; i < n; ++i) {
+        threads_.emplace_back([this, i, &ready] { run_worker(i, ready); });
+    }
+    ready.wait();
+}
+
+WorkerPool::~WorkerPool() { stop(); }
+
+void WorkerPool::run_worker(std::size_t index, std::latch& ready) {
+    if (config_.pinning == Pinning::Pinned) platform::Topology::machine().pin_current_thread(index);
+    current_pool = this;
+    current_index = index;
+    boost::fibers::use_scheduling_algorithm<SmpAlgorithm>(*this, index);
+    Parker::local_scheduler = context::active()->get_scheduler();
+    Worker& self = *workers_[index];
+    self.main_parker = &current_parker();
+    ready.count_down();
+    while (!stopping_.load(std::memory_order_acquire)) self.main_parker->park();
+    // Returning ends the thread; Boost's thread-local scheduler then reaps the fibers that finished last.
+}
+
+void WorkerPool::stop() {
+    if (stopping_.exchange(true, std::memory_order_acq_rel)) return;
+    for (auto& w : workers_) w->main_parker->unpark();
+    for (std::thread& t : threads_) t.join();
+    threads_.clear();
+}
+
+void WorkerPool::submit(context* ctx) noexcept {
+    if (current_pool == this) {
+        if (SmpAlgorithm* algo = SmpAlgorithm::current()) {
+            algo->push_new(ctx);
+            return;
+        }
+    }
+    {
+        std::lock_guard lock{inject_lock_};
+        injected_.push_back(*ctx);
+        injected_count_.fetch_add(1, std::memory_order_relaxed);
+    }
+    std::atomic_thread_fence(std::memory_order_seq_cst);  // Dekker with a worker about to park
+    wake_one_parked(0);
+}
+
+context* WorkerPool::take_injected() noexcept {
+    if (injected_count_.load(std::memory_order_relaxed) == 0) return nullptr;
+    std::lock_guard lock{inject_lock_};
+    if (injected_.empty()) return nullptr;
+    context* ctx = &injected_.front();
+    injected_.pop_front();
+    injected_count_.fetch_sub(1, std::memory_order_relaxed);
+    return ctx;
+}
+
+context* WorkerPool::steal_for(std::size_t self, std::size_t stuck_victim) noexcept {
+    for (std::size_t v : workers_[self]->victims) {
+        Worker& victim = *workers_[v];
+        const bool may_take_handoff = v == stuck_victim;
+        if (victim.queued.load(std::memory_order_relaxed) == 0 &&
+            !(may_take_handoff && victim.has_handoff.load(std::memory_order_relaxed))) {
+            continue;
+        }
+        context* ctx = nullptr;
+        {
+            std::lock_guard lock{victim.lock};
+            if (!victim.queue.empty()) {
+                ctx = &victim.queue.front();  // the oldest: in a spawn tree, the biggest subtree
+                victim.queue.pop_front();
+                victim.queued.store(static_cast<std::uint32_t>(victim.queue.size()), std::memory_order_relaxed);
+            } else if (may_take_handoff && victim.handoff != nullptr) {
+                ctx = std::exchange(victim.handoff, nullptr);
+                victim.has_handoff.store(false, std::memory_order_relaxed);
+            }
+        }
+        if (ctx != nullptr) {
+            workers_[self]->steals.fetch_add(1, std::memory_order_relaxed);
+            return ctx;
+        }
+    }
+    return nullptr;
+}
+
+bool WorkerPool::work_visible_for(std::size_t self) const noexcept {
+    const Worker& me = *workers_[self];
+    if (me.remote_pending.load(std::memory_order_relaxed)) return true;
+    if (injected_count_.load(std::memory_order_relaxed) != 0) return true;
+    for (std::size_t v : me.victims) {
+        if (workers_[v]->queued.load(std::memory_order_relaxed) != 0) return true;
+    }
+    return false;
+}
+
+bool WorkerPool::any_peer_busy(std::size_t self) const noexcept {
+    for (std::size_t v : workers_[self]->victims) {
+        const Worker& peer = *workers_[v];
+        if (peer.park.load(std::memory_order_relaxed) == Awake && !peer.spinning.load(std::memory_order_relaxed)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+bool WorkerPool::wake(Worker& w) noexcept {
+    std::uint32_t state = w.park.load(std::memory_order_relaxed);
+    if (state == Awake) return false;
+    if (!w.park.compare_exchange_strong(state, Awake, std::memory_order_acq_rel)) return false;
+    w.wakes.fetch_add(1, std::memory_order_relaxed);
+    futex_wake_one(w.park);
+    return true;
+}
+
+bool WorkerPool::wake_one_parked(std::size_t near) noexcept {
+    const std::size_t n = workers_.size();
+    for (std::size_t k = 0; k < n; ++k) {
+        if (wake(*workers_[(near + k) % n])) return true;
+    }
+    return false;
+}
+
+// Best effort and fence-free: a wake lost here delays work, never loses it, since the pushing worker runs its own
+// queue. The strict handshake is kept for injection and remote wake-ups, where nobody else would.
+void WorkerPool::on_stealable(std::size_t from) noexcept {
+    if (spinning_count.load(std::memory_order_relaxed) != 0 || parked_count.load(std::memory_order_relaxed) == 0) {
+        return;
+    }
+    for (std::size_t v : workers_[from]->victims) {
+        if (wake(*workers_[v])) return;
+    }
+}
+
+void WorkerPool::on_handoff(std::size_t from) noexcept {
+    if (watching_count.load(std::memory_order_relaxed) != 0 || spinning_count.load(std::memory_order_relaxed) != 0 ||
+        parked_count.load(std::memory_order_relaxed) == 0) {
+        return;
+    }
+    for (std::size_t v : workers_[from]->victims) {
+        if (wake(*workers_[v])) return;
+    }
+}
+
+}  // namespace bastion::executor::detail

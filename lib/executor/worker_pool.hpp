@@ -1,0 +1,101 @@
+#pragma once
+// The worker threads of one executor: their run queues, the injection queue, parking and waking.
+
+#include <bastion/executor/detail/parker.hpp>
+#include <bastion/executor/executor.hpp>
+
+#include "executor/spinlock.hpp"
+
+#include <boost/fiber/context.hpp>
+#include <boost/fiber/scheduler.hpp>
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <latch>
+#include <memory>
+#include <thread>
+#include <vector>
+
+namespace bastion::executor::detail {
+
+using ReadyQueue = boost::fibers::scheduler::ready_queue_type;
+
+/// A worker's futex word: awake, parked until woken, or parked with a timeout to watch a busy peer.
+enum ParkState : std::uint32_t { Awake = 0, Parked = 1, Watching = 2 };
+
+/// What one worker shares with the others. Owned by the WorkerPool, so it outlives the worker's thread and the
+/// Boost scheduler (which owns the SmpAlgorithm).
+struct alignas(64) Worker {
+    // Run queue: only the owner pushes; the owner pops at the back, thieves at the front. Guarded by `lock`.
+    Spinlock lock;
+    ReadyQueue queue;
+    boost::fibers::context* handoff = nullptr;  // runs next; stolen only from a stuck worker
+    std::atomic<std::uint32_t> queued{0};       // queue.size(), for thieves' lock-free peeks
+    std::atomic<bool> has_handoff{false};
+
+    alignas(64) std::atomic<std::uint64_t> progress{0};  // picks so far: unchanged over time = stuck in one fiber
+
+    alignas(64) std::atomic<std::uint32_t> park{Awake};
+    std::atomic<bool> spinning{false};
+    std::atomic<bool> remote_pending{false};  // Boost put a fiber in this worker's remote-ready queue
+
+    std::vector<std::size_t> victims;  // the other workers, nearest first
+    Parker* main_parker = nullptr;     // the worker thread's main context waits here until stop
+    std::atomic<std::uint64_t> steals{0}, parks{0}, wakes{0};
+};
+
+class WorkerPool {
+public:
+    WorkerPool(Executor& owner, const ExecutorConfig& config);
+    ~WorkerPool();
+    WorkerPool(const WorkerPool&) = delete;
+    WorkerPool& operator=(const WorkerPool&) = delete;
+
+    /// Queues a fresh context: on the calling worker if it is one of ours, else through the injection queue.
+    void submit(boost::fibers::context* context) noexcept;
+    /// Wakes every worker's main context and joins the threads. Call once no lightproc is live.
+    void stop();
+
+    std::size_t size() const noexcept { return workers_.size(); }
+    Worker& worker(std::size_t i) noexcept { return *workers_[i]; }
+    const ExecutorConfig& config() const noexcept { return config_; }
+    Executor& owner() const noexcept { return owner_; }
+
+    // For the SmpAlgorithm of worker `self`.
+    boost::fibers::context* take_injected() noexcept;
+    boost::fibers::context* steal_for(std::size_t self, std::size_t stuck_victim) noexcept;
+    bool work_visible_for(std::size_t self) const noexcept;
+    bool any_peer_busy(std::size_t self) const noexcept;
+    std::size_t injected() const noexcept { return injected_count_.load(std::memory_order_relaxed); }
+    /// A push made stealable work: wake a parked peer unless one is already looking.
+    void on_stealable(std::size_t from) noexcept;
+    /// A push filled the hand-off slot: make sure some idle peer watches for this worker getting stuck.
+    void on_handoff(std::size_t from) noexcept;
+    /// Wakes `w` if it is parked; true if it was.
+    bool wake(Worker& w) noexcept;
+
+    std::atomic<std::size_t> spinning_count{0};
+    std::atomic<std::size_t> parked_count{0};
+    std::atomic<std::size_t> watching_count{0};
+
+    /// The pool and index of the calling worker thread (nullptr/0 elsewhere).
+    static inline thread_local WorkerPool* current_pool = nullptr;
+    static inline thread_local std::size_t current_index = 0;
+
+private:
+    void run_worker(std::size_t index, std::latch& ready);
+    bool wake_one_parked(std::size_t near) noexcept;
+
+    Executor& owner_;
+    ExecutorConfig config_;
+    std::vector<std::unique_ptr<Worker>> workers_;
+    std::vector<std::thread> threads_;
+    std::atomic<bool> stopping_{false};
+
+    Spinlock inject_lock_;
+    ReadyQueue injected_;
+    std::atomic<std::size_t> injected_count_{0};
+};
+
+}  // namespace bastion::executor::detail

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Installs, from Debian's packages only, whatever bastion-cpp needs to build, test and run its examples.
+# Safe to run again: packages already present are left alone. Needs root (or sudo) the first time.
+set -euo pipefail
+
+packages=(
+  g++ meson ninja-build pkg-config cmake
+  libboost-dev libboost-fiber-dev libboost-context-dev
+  libhwloc-dev liburing-dev doctest-dev
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+((${#missing[@]} == 0)) && exit 0
+
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+echo "install-deps: installing ${missing[*]}"
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
