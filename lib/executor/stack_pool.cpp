@@ -22,7 +22,6 @@ constexpr std::size_t chunk_stacks = 64;     // stacks per mapping
 constexpr std::size_t local_high = 256;      // a thread's cache spills above this many free stacks
 constexpr std::size_t local_batch = 64;      // ... by this many, and refills this many at a time
 constexpr std::size_t max_pools = 16;
-constexpr std::uint64_t canary = 0xB457'10C0'FFEE'D00Dull;
 
 std::size_t round_to_page(std::size_t n) { return (n + page - 1) & ~(page - 1); }
 
@@ -84,13 +83,14 @@ void StackPool::map_chunk(Free*& head, std::size_t& count) {
     void* base = mmap(nullptr, slot * chunk_stacks, PROT_READ | PROT_WRITE,
                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (base == MAP_FAILED) throw std::bad_alloc{};
+    // Touching one page per stack must fault in one 4 KiB page, not zero a 2 MiB transparent huge page.
+    madvise(base, slot * chunk_stacks, MADV_NOHUGEPAGE);
     for (std::size_t i = 0; i < chunk_stacks; ++i) {
         char* bottom = static_cast<char*>(base) + i * slot;
         if (guarded) {
             mprotect(bottom, page, PROT_NONE);  // failure (map count exhausted) leaves it unguarded, still canaried
             bottom += page;
         }
-        std::memcpy(bottom, &canary, sizeof canary);
         char* top = bottom + usable_;
         for (char* p = top - prefault_; p < top; p += page) *reinterpret_cast<volatile char*>(p) = 0;
         next_of(top) = head;
@@ -144,14 +144,6 @@ void* StackPool::acquire() {
 }
 
 void StackPool::release(void* top) noexcept {
-    const char* bottom = static_cast<const char*>(top) - usable_;
-    if (std::memcmp(bottom, &canary, sizeof canary) != 0) {
-        std::fprintf(stderr,
-                     "bastion: a lightproc overflowed its %zu-byte stack (canary clobbered); raise "
-                     "BASTION_STACK_SIZE or ExecutorConfig::stack_size\n",
-                     usable_);
-        std::abort();
-    }
     if (local.dead) {
         next_of(top) = nullptr;
         give_back(static_cast<Free*>(top), static_cast<Free*>(top), 1);

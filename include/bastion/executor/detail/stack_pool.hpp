@@ -15,9 +15,10 @@ namespace bastion::executor::detail {
 /// list, so a stack freed on a thief's thread is simply reused there: acquire and release are thread-safe.
 ///
 /// Overflow: while fewer than `guarded_budget` stacks exist, each mapping gets a `PROT_NONE` guard page below every
-/// stack and an overflow faults at once. Beyond the budget, stacks are contiguous (a guard page splits a mapping, and
-/// the kernel caps mappings per process) and overflow is detected after the fact: a canary word at the bottom of
-/// each stack is checked when the stack is released, and a clobbered canary aborts with a message.
+/// stack and an overflow faults at once. Beyond the budget, stacks are contiguous and an overflow is not detected: a
+/// guard page splits a mapping, and the kernel caps mappings per process (`vm.max_map_count`, 65530 by default), so
+/// guarding every one of a million stacks is impossible. (A canary word at the bottom of each stack was tried and
+/// dropped: checking it touches one more page per stack, 4 KiB of memory each.)
 class StackPool {
 public:
     /// Guarded stacks per process. 8192 guarded stacks use ~16k of the default 65530 mappings.
