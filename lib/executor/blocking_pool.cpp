@@ -1,6 +1,6 @@
 #include "executor/blocking_pool.hpp"
 
-#include "executor/executor_tls.hpp"
+#include "executor/thread_state.hpp"
 
 namespace bastion::executor::detail {
 
@@ -30,7 +30,7 @@ void BlockingPool::submit(LightProc proc) {
 }
 
 void BlockingPool::run(Thread* self) {
-    current_executor = &owner_;
+    set_this_thread_blocking_executor(&owner_);
     std::unique_lock lock{mutex_};
     for (;;) {
         if (!queue_.empty()) {

@@ -2,9 +2,9 @@
 #include <bastion/platform/topology.hpp>
 
 #include "executor/blocking_pool.hpp"
-#include "executor/executor_tls.hpp"
 #include "executor/proc_registry.hpp"
 #include "executor/smp_algorithm.hpp"
+#include "executor/thread_state.hpp"
 #include "executor/worker_pool.hpp"
 
 #include <cstdlib>
@@ -64,13 +64,13 @@ Executor& Executor::global() {
 }
 
 Executor* Executor::current() noexcept {
-    if (detail::WorkerPool* pool = detail::WorkerPool::current_pool) return &pool->owner();
-    return detail::current_executor;
+    if (detail::WorkerPool* pool = detail::this_thread_worker().pool) return &pool->owner();
+    return detail::this_thread_blocking_executor();
 }
 
 void Executor::submit(boost::fibers::context* context, detail::ProcCoreBase* core) {
-    const bool local = detail::WorkerPool::current_pool == &impl_->workers;
-    impl_->registry.enter(core, local ? detail::WorkerPool::current_index : impl_->config.workers);
+    const detail::WorkerSlot here = detail::this_thread_worker();
+    impl_->registry.enter(core, here.pool == &impl_->workers ? here.index : impl_->config.workers);
     if (impl_->stopping.load(std::memory_order_acquire)) core->request_cancel();
     impl_->spawned.fetch_add(1, std::memory_order_relaxed);
     impl_->workers.submit(context);

@@ -1,6 +1,7 @@
 #include "executor/smp_algorithm.hpp"
 
 #include "executor/futex.hpp"
+#include "executor/thread_state.hpp"
 
 #include <boost/fiber/type.hpp>
 
@@ -24,11 +25,14 @@ constexpr std::size_t no_victim = static_cast<std::size_t>(-1);
 SmpAlgorithm::SmpAlgorithm(WorkerPool& pool, std::size_t index) noexcept
     : pool_{pool}, self_{pool.worker(index)}, index_{index}, stuck_victim_{no_victim}, last_fair_{Clock::now()},
       peer_progress_(pool.size(), 0) {
-    current_ = this;
+    WorkerSlot slot = this_thread_worker();
+    slot.algorithm = this;
+    set_this_thread_worker(slot);
 }
 
 SmpAlgorithm::~SmpAlgorithm() {
-    if (current_ == this) current_ = nullptr;
+    WorkerSlot slot = this_thread_worker();
+    if (slot.algorithm == this) set_this_thread_worker(WorkerSlot{});
 }
 
 void SmpAlgorithm::push(context* ctx, bool to_front) noexcept {

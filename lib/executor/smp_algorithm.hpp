@@ -38,8 +38,6 @@ public:
     /// The next `awakened` is a yield: that context goes to the front of the queue.
     void mark_yield() noexcept { yield_hint_ = true; }
 
-    /// The algorithm of the calling worker thread, or nullptr.
-    static SmpAlgorithm* current() noexcept { return current_; }
 
 private:
     void push(boost::fibers::context* ctx, bool to_front) noexcept;
@@ -47,8 +45,6 @@ private:
     boost::fibers::context* take_dispatcher() noexcept;
     void find_stuck_peer() noexcept;
     void snapshot_progress() noexcept;
-
-    static inline thread_local SmpAlgorithm* current_ = nullptr;
 
     WorkerPool& pool_;
     Worker& self_;

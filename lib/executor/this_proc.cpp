@@ -2,13 +2,14 @@
 #include <bastion/executor/this_proc.hpp>
 
 #include "executor/smp_algorithm.hpp"
+#include "executor/thread_state.hpp"
 
 #include <boost/fiber/operations.hpp>
 
 namespace bastion::executor::this_proc {
 
 void yield_now() {
-    if (detail::SmpAlgorithm* algo = detail::SmpAlgorithm::current()) algo->mark_yield();
+    if (detail::SmpAlgorithm* algo = detail::this_thread_worker().algorithm) algo->mark_yield();
     boost::this_fiber::yield();
     detail::check_cancelled();
 }

@@ -5,6 +5,7 @@
 
 #include "executor/futex.hpp"
 #include "executor/smp_algorithm.hpp"
+#include "executor/thread_state.hpp"
 
 #include <boost/fiber/operations.hpp>
 
@@ -41,12 +42,11 @@ WorkerPool::~WorkerPool() { stop(); }
 
 void WorkerPool::run_worker(std::size_t index, std::latch& ready) {
     if (config_.pinning == Pinning::Pinned) platform::Topology::machine().pin_current_thread(index);
-    current_pool = this;
-    current_index = index;
-    boost::fibers::use_scheduling_algorithm<SmpAlgorithm>(*this, index);
-    Parker::local_scheduler = context::active()->get_scheduler();
+    set_this_thread_worker(WorkerSlot{this, index, nullptr});
+    boost::fibers::use_scheduling_algorithm<SmpAlgorithm>(*this, index);  // the algorithm fills in its slot
+    set_this_thread_scheduler(context::active()->get_scheduler());
     Worker& self = *workers_[index];
-    self.main_parker = &current_parker();
+    self.main_parker = &this_thread_parker();
     ready.count_down();
     while (!stopping_.load(std::memory_order_acquire)) self.main_parker->park();
     // Returning ends the thread; Boost's thread-local scheduler then reaps the fibers that finished last.
@@ -60,11 +60,9 @@ void WorkerPool::stop() {
 }
 
 void WorkerPool::submit(context* ctx) noexcept {
-    if (current_pool == this) {
-        if (SmpAlgorithm* algo = SmpAlgorithm::current()) {
-            algo->push_new(ctx);
-            return;
-        }
+    if (const WorkerSlot here = this_thread_worker(); here.pool == this && here.algorithm != nullptr) {
+        here.algorithm->push_new(ctx);
+        return;
     }
     {
         std::lock_guard lock{inject_lock_};

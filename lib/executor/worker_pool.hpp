@@ -79,9 +79,6 @@ public:
     std::atomic<std::size_t> parked_count{0};
     std::atomic<std::size_t> watching_count{0};
 
-    /// The pool and index of the calling worker thread (nullptr/0 elsewhere).
-    static inline thread_local WorkerPool* current_pool = nullptr;
-    static inline thread_local std::size_t current_index = 0;
 
 private:
     void run_worker(std::size_t index, std::latch& ready);

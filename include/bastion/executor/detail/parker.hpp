@@ -3,7 +3,6 @@
 
 #include <boost/fiber/context.hpp>
 #include <boost/fiber/detail/spinlock.hpp>
-#include <boost/fiber/scheduler.hpp>
 
 #include <chrono>
 #include <cstdint>
@@ -52,33 +51,7 @@ public:
     bool park() noexcept { return park_until(Clock::time_point::max()); }
 
     /// Hands the permit over, waking the waiter if there is one. Any thread, any fiber.
-    void unpark() noexcept {
-        boost::fibers::detail::spinlock_lock lk{lock_};
-        boost::fibers::context* waiter = waiter_;
-        if (waiter == nullptr) {
-            permit_ = true;
-            return;
-        }
-        waiter_ = nullptr;
-        std::intptr_t expected = reinterpret_cast<std::intptr_t>(this);
-        const bool claimed = waiter->twstatus.compare_exchange_strong(expected, -1, std::memory_order_acq_rel);
-        if (!claimed && expected != 0) {
-            permit_ = true;  // the timer already woke it: leave the permit for it to find
-            return;
-        }
-        lk.unlock();
-        boost::fibers::scheduler* home = waiter->get_scheduler();
-        if (home == local_scheduler) {
-            home->schedule(waiter);
-        } else {
-            home->schedule_from_remote(waiter);
-        }
-    }
-
-    /// The Boost scheduler of the executor worker running on this thread, or nullptr. Set by the workers; a wake
-    /// from any other thread (a plain thread, the blocking pool, a shutdown running after Boost's thread-local state
-    /// is gone) goes through the target scheduler's remote queue and never touches `context::active()`.
-    static inline thread_local boost::fibers::scheduler* local_scheduler = nullptr;
+    void unpark() noexcept;
 
 private:
     boost::fibers::detail::spinlock lock_;

@@ -145,19 +145,11 @@ private:
 };
 
 /// The core of the lightproc running on the calling fiber, or nullptr on a plain thread.
-inline ProcCoreBase* current_core() noexcept {
-    boost::fibers::fiber_properties* props = boost::fibers::context::active()->get_properties();
-    if (props == nullptr || typeid(*props) != typeid(ProcTag)) return nullptr;
-    return static_cast<ProcTag*>(props)->core();
-}
+ProcCoreBase* current_core() noexcept;
 
 /// The parker every bastion wait point parks on: the lightproc's own (so cancellation can wake it), or the calling
 /// thread's.
-inline Parker& current_parker() noexcept {
-    if (ProcCoreBase* core = current_core()) return core->parker();
-    thread_local Parker thread_parker;
-    return thread_parker;
-}
+Parker& current_parker() noexcept;
 
 /// Throws ProcCancelled if the calling lightproc has been cancelled.
 inline void check_cancelled() {
