@@ -41,14 +41,18 @@ void SmpAlgorithm::push(context* ctx, bool to_front) noexcept {
         std::lock_guard lock{self_.lock};
         if (to_front) {
             self_.queue.push_front(*ctx);
+            ++self_.queue_length;
             stealable = true;
         } else {
             stealable = self_.handoff != nullptr;
-            if (stealable) self_.queue.push_back(*self_.handoff);
+            if (stealable) {
+                self_.queue.push_back(*self_.handoff);
+                ++self_.queue_length;
+            }
             self_.handoff = ctx;
             self_.has_handoff.store(true, std::memory_order_relaxed);
         }
-        self_.queued.store(static_cast<std::uint32_t>(self_.queue.size()), std::memory_order_relaxed);
+        self_.queued.store(self_.queue_length, std::memory_order_relaxed);
     }
     if (stealable) {
         pool_.on_stealable(index_);
@@ -79,6 +83,7 @@ context* SmpAlgorithm::pop_local() noexcept {
         fair_pick_due_ = false;
         ctx = &self_.queue.front();
         self_.queue.pop_front();
+        --self_.queue_length;
     } else if (self_.handoff != nullptr) {
         ctx = std::exchange(self_.handoff, nullptr);
         self_.has_handoff.store(false, std::memory_order_relaxed);
@@ -86,10 +91,11 @@ context* SmpAlgorithm::pop_local() noexcept {
     } else if (!self_.queue.empty()) {
         ctx = &self_.queue.back();
         self_.queue.pop_back();
+        --self_.queue_length;
     } else {
         return nullptr;
     }
-    self_.queued.store(static_cast<std::uint32_t>(self_.queue.size()), std::memory_order_relaxed);
+    self_.queued.store(self_.queue_length, std::memory_order_relaxed);
     return ctx;
 }
 

@@ -97,7 +97,7 @@ context* WorkerPool::steal_for(std::size_t self, std::size_t stuck_victim) noexc
             if (!victim.queue.empty()) {
                 ctx = &victim.queue.front();  // the oldest: in a spawn tree, the biggest subtree
                 victim.queue.pop_front();
-                victim.queued.store(static_cast<std::uint32_t>(victim.queue.size()), std::memory_order_relaxed);
+                victim.queued.store(--victim.queue_length, std::memory_order_relaxed);
             } else if (may_take_handoff && victim.handoff != nullptr) {
                 ctx = std::exchange(victim.handoff, nullptr);
                 victim.has_handoff.store(false, std::memory_order_relaxed);

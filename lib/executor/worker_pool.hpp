@@ -31,7 +31,8 @@ struct alignas(64) Worker {
     Spinlock lock;
     ReadyQueue queue;
     boost::fibers::context* handoff = nullptr;  // runs next; stolen only from a stuck worker
-    std::atomic<std::uint32_t> queued{0};       // queue.size(), for thieves' lock-free peeks
+    std::uint32_t queue_length = 0;             // Boost's list has no O(1) size()
+    std::atomic<std::uint32_t> queued{0};       // queue_length, for thieves' lock-free peeks
     std::atomic<bool> has_handoff{false};
 
     alignas(64) std::atomic<std::uint64_t> progress{0};  // picks so far: unchanged over time = stuck in one fiber

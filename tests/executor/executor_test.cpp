@@ -11,6 +11,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <future>
 #include <set>
@@ -249,5 +250,36 @@ TEST_CASE("yield_now lets every other ready lightproc of the worker run first") 
     REQUIRE(order.size() == 4);
     CHECK(std::set<int>{order[0], order[1]} == std::set<int>{1, 2});
     CHECK(std::set<int>{order[2], order[3]} == std::set<int>{3, 4});
+}
+}
+
+TEST_SUITE("executor") {
+// Also pins a fixed bug: the run queue asked Boost's intrusive list for its size(), which is O(n), so a long queue
+// made every push and pop linear and this test took minutes.
+TEST_CASE("100k live lightprocs at once fit in a few thousand memory mappings") {
+    auto count_mappings = [] {
+        std::FILE* maps = std::fopen("/proc/self/maps", "r");
+        int lines = 0;
+        for (int c; (c = std::fgetc(maps)) != EOF;) lines += c == '\n';
+        std::fclose(maps);
+        return lines;
+    };
+    const int before = count_mappings();
+    Executor ex{workers(2)};
+    std::vector<RecoverableHandle<int>> parked;
+    parked.reserve(100'000);
+    for (int i = 0; i < 100'000; ++i) {
+        parked.push_back(ex.spawn([i] {
+            this_proc::sleep_for(1h);
+            return i;
+        }));
+    }
+    bastion::test::wait_until("100k lightprocs to be live", [&] { return ex.stats().live == 100'000; }, 60s);
+    const int during = count_mappings();
+    INFO("mappings before " << before << ", with 100k live lightprocs " << during);
+    // One mapping per 64 stacks, plus a guard page (two mappings) per stack for the first 8192 stacks.
+    CHECK(during - before < 20'000);
+    ex.shutdown();
+    CHECK(parked.back().state().is_cancelled());
 }
 }

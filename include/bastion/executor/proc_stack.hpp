@@ -37,6 +37,14 @@ struct StateCellOf final : StateCell {
 
 template <class F>
 struct HookSignature : HookSignature<decltype(&std::decay_t<F>::operator())> {};
+template <class C, class R>
+struct HookSignature<R (C::*)() const> {
+    using State = void;
+};
+template <class C, class R>
+struct HookSignature<R (C::*)()> {
+    using State = void;
+};
 template <class C, class R, class A, class... Rest>
 struct HookSignature<R (C::*)(A, Rest...) const> {
     using State = std::remove_cvref_t<A>;
@@ -129,6 +137,18 @@ private:
     template <class F>
     ProcStack with_hook(detail::Hook Hooks::*slot, F hook) const {
         using S = typename detail::HookSignature<F>::State;
+        if constexpr (std::is_void_v<S>) {
+            static_assert(!std::is_void_v<S>,
+                          "a ProcStack hook takes the state by reference: [](EmptyProcState&) { ... } without state, "
+                          "[](MyState& s) { ... } after with_state(MyState{...})");
+            return *this;
+        } else {
+            return with_typed_hook<S>(slot, std::move(hook));
+        }
+    }
+
+    template <class S, class F>
+    ProcStack with_typed_hook(detail::Hook Hooks::*slot, F hook) const {
         ProcStack s = *this;
         auto hooks = hooks_ ? std::make_shared<Hooks>(*hooks_) : std::make_shared<Hooks>();
         (*hooks).*slot = [hook = std::move(hook)](detail::StateCell* cell, const std::exception_ptr& error) {

@@ -51,17 +51,22 @@ auto blocking(F&& fn, ProcStack stack = {}) {
 /// lightproc only suspends. If `fn` throws, the exception goes to the hooks and is then rethrown here, as Rust's
 /// `run` propagates a panic; if it is cancelled, ProcCancelled is thrown. Rust: `run(fut, stack)`.
 template <class F>
-auto run(F&& fn, ProcStack stack = {}) -> std::enable_if_t<!detail::is_handle<std::remove_cvref_t<F>>,
-                                                            detail::ProcResultOf<F>> {
+    requires(!detail::is_handle<std::remove_cvref_t<F>>)
+decltype(auto) run(F&& fn, ProcStack stack = {}) {
     static_assert(detail::is_proc_fn<F>,
                   "run / RUN takes a handle or something callable with no arguments: RUN(handle), RUN() { ... }");
+    using R = detail::ProcResultOf<F>;
     auto made = detail::make_proc(std::forward<F>(fn), std::move(stack), LightProc::default_stack_pool());
     auto* core = made.core;
     LightProc{made.context, made.core}.run();
     if (core->state().is_panicked()) std::rethrow_exception(core->panic());
     auto value = core->take_result();
     if (!value) throw ProcCancelled{};
-    if constexpr (!std::is_void_v<detail::ProcResultOf<F>>) return std::move(*value);
+    if constexpr (std::is_void_v<R>) {
+        return;
+    } else {
+        return R{std::move(*value)};
+    }
 }
 
 /// Waits for a handle's lightproc and takes its value (empty on panic or cancel). Rust: `run(handle)`.
