@@ -83,30 +83,49 @@ context* WorkerPool::take_injected() noexcept {
     return ctx;
 }
 
+// Takes the older half of the nearest busy victim's queue (at most `steal_batch`): one lock round trip moves many
+// lightprocs, so trivial ones do not bounce between caches one by one. The thief runs the oldest and queues the rest.
 context* WorkerPool::steal_for(std::size_t self, std::size_t stuck_victim) noexcept {
-    for (std::size_t v : workers_[self]->victims) {
+    constexpr std::uint32_t steal_batch = 32;
+    Worker& thief = *workers_[self];
+    for (std::size_t v : thief.victims) {
         Worker& victim = *workers_[v];
         const bool may_take_handoff = v == stuck_victim;
         if (victim.queued.load(std::memory_order_relaxed) == 0 &&
             !(may_take_handoff && victim.has_handoff.load(std::memory_order_relaxed))) {
             continue;
         }
-        context* ctx = nullptr;
+        context* first = nullptr;
+        ReadyQueue rest;
+        std::uint32_t taken = 0;
         {
             std::lock_guard lock{victim.lock};
             if (!victim.queue.empty()) {
-                ctx = &victim.queue.front();  // the oldest: in a spawn tree, the biggest subtree
+                const std::uint32_t want = std::min(steal_batch, (victim.queue_length + 1) / 2);
+                first = &victim.queue.front();  // the oldest: in a spawn tree, the biggest subtree
                 victim.queue.pop_front();
-                victim.queued.store(--victim.queue_length, std::memory_order_relaxed);
+                for (taken = 1; taken < want; ++taken) {
+                    context& ctx = victim.queue.front();
+                    victim.queue.pop_front();
+                    rest.push_back(ctx);
+                }
+                victim.queue_length -= taken;
+                victim.queued.store(victim.queue_length, std::memory_order_relaxed);
             } else if (may_take_handoff && victim.handoff != nullptr) {
-                ctx = std::exchange(victim.handoff, nullptr);
+                first = std::exchange(victim.handoff, nullptr);
                 victim.has_handoff.store(false, std::memory_order_relaxed);
+                taken = 1;
             }
         }
-        if (ctx != nullptr) {
-            workers_[self]->steals.fetch_add(1, std::memory_order_relaxed);
-            return ctx;
+        if (first == nullptr) continue;
+        if (taken > 1) {
+            std::lock_guard lock{thief.lock};
+            thief.queue.splice(thief.queue.end(), rest);
+            thief.queue_length += taken - 1;
+            thief.queued.store(thief.queue_length, std::memory_order_relaxed);
         }
+        thief.steals.fetch_add(taken, std::memory_order_relaxed);
+        return first;
     }
     return nullptr;
 }
