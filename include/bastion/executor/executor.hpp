@@ -30,7 +30,7 @@ struct ExecutorConfig {
     /// lightproc touches cost memory. Deep recursion or large locals need more; see StackPool for overflow checks.
     std::size_t stack_size = 0;
     /// Bytes at the top of each new stack touched when it is mapped, so fresh lightprocs take no page faults.
-    std::size_t stack_prefault = 8192;
+    std::size_t stack_prefault = 4096;
     Pinning pinning = Pinning::Pinned;
     /// How long an idle worker polls for work before it parks. Waking a parked worker costs ~40-50 us in a VM.
     std::chrono::microseconds spin_before_park{50};

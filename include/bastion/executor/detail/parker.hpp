@@ -24,29 +24,7 @@ public:
     using Clock = std::chrono::steady_clock;
 
     /// Waits for a permit. True if one was consumed, false on timeout. Only the owner calls this.
-    bool park_until(Clock::time_point deadline) noexcept {
-        boost::fibers::context* self = boost::fibers::context::active();
-        boost::fibers::detail::spinlock_lock lk{lock_};
-        if (permit_) {
-            permit_ = false;
-            return true;
-        }
-        waiter_ = self;
-        if (deadline == Clock::time_point::max()) {
-            self->suspend(lk);
-            return true;  // only unpark's hand-off resumes an untimed wait
-        }
-        self->twstatus.store(reinterpret_cast<std::intptr_t>(this), std::memory_order_release);
-        self->wait_until(deadline, lk);
-        lk.lock();
-        self->twstatus.store(0, std::memory_order_release);
-        if (waiter_ == self) {
-            waiter_ = nullptr;
-            return false;
-        }
-        permit_ = false;  // unpark lost the race with the timer and left its permit
-        return true;
-    }
+    bool park_until(Clock::time_point deadline) noexcept;
 
     bool park() noexcept { return park_until(Clock::time_point::max()); }
 
