@@ -52,7 +52,7 @@ void SmpAlgorithm::push(context* ctx, bool to_front) noexcept {
             self_.handoff = ctx;
             self_.has_handoff.store(true, std::memory_order_relaxed);
         }
-        self_.queued.store(self_.queue_length, std::memory_order_relaxed);
+        self_.publish_length();
     }
     if (stealable) {
         pool_.on_stealable(index_);
@@ -95,7 +95,7 @@ context* SmpAlgorithm::pop_local() noexcept {
     } else {
         return nullptr;
     }
-    self_.queued.store(self_.queue_length, std::memory_order_relaxed);
+    self_.publish_length();
     return ctx;
 }
 
@@ -113,14 +113,14 @@ context* SmpAlgorithm::pick_next() noexcept {
 
     if (pick % fairness_period == 0) {
         const Clock::time_point now = Clock::now();
-        if (self_.queued.load(std::memory_order_relaxed) == 0) {
+        if (!self_.stealable.load(std::memory_order_relaxed)) {
             last_fair_ = now;
         } else if (now - last_fair_ >= fairness_wait) {
             last_fair_ = now;
             fair_pick_due_ = true;
         }
         if (pool_.injected() != 0) {
-            if (context* ctx = pool_.take_injected()) {
+            if (context* ctx = pool_.take_injected(index_)) {
                 active->attach(ctx);
                 return ctx;
             }
@@ -133,7 +133,7 @@ context* SmpAlgorithm::pick_next() noexcept {
     context* ctx = pop_local();
     if (ctx == nullptr) {
         if (!from_dispatcher) return take_dispatcher();  // nothing local: the dispatcher looks further, or parks
-        ctx = pool_.take_injected();
+        ctx = pool_.take_injected(index_);
         if (ctx == nullptr) ctx = pool_.steal_for(index_, std::exchange(stuck_victim_, no_victim));
         if (ctx == nullptr) return nullptr;
     }
@@ -143,7 +143,7 @@ context* SmpAlgorithm::pick_next() noexcept {
 
 bool SmpAlgorithm::has_ready_fibers() const noexcept {
     return main_ != nullptr || self_.has_handoff.load(std::memory_order_relaxed) ||
-           self_.queued.load(std::memory_order_relaxed) != 0;
+           self_.stealable.load(std::memory_order_relaxed);
 }
 
 void SmpAlgorithm::snapshot_progress() noexcept {

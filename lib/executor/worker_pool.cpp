@@ -73,14 +73,37 @@ void WorkerPool::submit(context* ctx) noexcept {
     wake_one_parked(0);
 }
 
-context* WorkerPool::take_injected() noexcept {
+context* WorkerPool::take_injected(std::size_t self) noexcept {
+    constexpr std::uint32_t inject_batch = 32;
     if (injected_count_.load(std::memory_order_relaxed) == 0) return nullptr;
-    std::lock_guard lock{inject_lock_};
-    if (injected_.empty()) return nullptr;
-    context* ctx = &injected_.front();
-    injected_.pop_front();
-    injected_count_.fetch_sub(1, std::memory_order_relaxed);
-    return ctx;
+    context* first = nullptr;
+    ReadyQueue rest;
+    std::uint32_t taken = 0;
+    {
+        std::lock_guard lock{inject_lock_};
+        if (injected_.empty()) return nullptr;
+        // A fair share: the batch leaves work for the other workers when much is injected at once.
+        const std::size_t share = injected_count_.load(std::memory_order_relaxed) / workers_.size();
+        const std::uint32_t want = static_cast<std::uint32_t>(std::clamp<std::size_t>(share, 1, inject_batch));
+        first = &injected_.front();
+        injected_.pop_front();
+        for (taken = 1; taken < want && !injected_.empty(); ++taken) {
+            context& ctx = injected_.front();
+            injected_.pop_front();
+            rest.push_back(ctx);
+        }
+        injected_count_.fetch_sub(taken, std::memory_order_relaxed);
+    }
+    if (taken > 1) enqueue_batch(self, rest, taken - 1);
+    return first;
+}
+
+void WorkerPool::enqueue_batch(std::size_t self, ReadyQueue& batch, std::uint32_t count) noexcept {
+    Worker& w = *workers_[self];
+    std::lock_guard lock{w.lock};
+    w.queue.splice(w.queue.end(), batch);
+    w.queue_length += count;
+    w.publish_length();
 }
 
 // Takes the older half of the nearest busy victim's queue (at most `steal_batch`): one lock round trip moves many
@@ -91,7 +114,7 @@ context* WorkerPool::steal_for(std::size_t self, std::size_t stuck_victim) noexc
     for (std::size_t v : thief.victims) {
         Worker& victim = *workers_[v];
         const bool may_take_handoff = v == stuck_victim;
-        if (victim.queued.load(std::memory_order_relaxed) == 0 &&
+        if (!victim.stealable.load(std::memory_order_relaxed) &&
             !(may_take_handoff && victim.has_handoff.load(std::memory_order_relaxed))) {
             continue;
         }
@@ -110,7 +133,7 @@ context* WorkerPool::steal_for(std::size_t self, std::size_t stuck_victim) noexc
                     rest.push_back(ctx);
                 }
                 victim.queue_length -= taken;
-                victim.queued.store(victim.queue_length, std::memory_order_relaxed);
+                victim.publish_length();
             } else if (may_take_handoff && victim.handoff != nullptr) {
                 first = std::exchange(victim.handoff, nullptr);
                 victim.has_handoff.store(false, std::memory_order_relaxed);
@@ -118,12 +141,7 @@ context* WorkerPool::steal_for(std::size_t self, std::size_t stuck_victim) noexc
             }
         }
         if (first == nullptr) continue;
-        if (taken > 1) {
-            std::lock_guard lock{thief.lock};
-            thief.queue.splice(thief.queue.end(), rest);
-            thief.queue_length += taken - 1;
-            thief.queued.store(thief.queue_length, std::memory_order_relaxed);
-        }
+        if (taken > 1) enqueue_batch(self, rest, taken - 1);
         thief.steals.fetch_add(taken, std::memory_order_relaxed);
         return first;
     }
@@ -135,7 +153,7 @@ bool WorkerPool::work_visible_for(std::size_t self) const noexcept {
     if (me.remote_pending.load(std::memory_order_relaxed)) return true;
     if (injected_count_.load(std::memory_order_relaxed) != 0) return true;
     for (std::size_t v : me.victims) {
-        if (workers_[v]->queued.load(std::memory_order_relaxed) != 0) return true;
+        if (workers_[v]->stealable.load(std::memory_order_relaxed)) return true;
     }
     return false;
 }

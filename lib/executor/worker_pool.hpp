@@ -32,8 +32,16 @@ struct alignas(64) Worker {
     ReadyQueue queue;
     boost::fibers::context* handoff = nullptr;  // runs next; stolen only from a stuck worker
     std::uint32_t queue_length = 0;             // Boost's list has no O(1) size()
-    std::atomic<std::uint32_t> queued{0};       // queue_length, for thieves' lock-free peeks
     std::atomic<bool> has_handoff{false};
+
+    // Whether the queue holds stealable work, for thieves' lock-free peeks. On a line of its own and written only
+    // when it changes, so a spinning thief's polling does not pull the owner's queue line away on every push and pop.
+    alignas(64) std::atomic<bool> stealable{false};
+    /// Publishes `stealable` after the queue changed; `lock` held.
+    void publish_length() noexcept {
+        const bool any = queue_length != 0;
+        if (stealable.load(std::memory_order_relaxed) != any) stealable.store(any, std::memory_order_relaxed);
+    }
 
     alignas(64) std::atomic<std::uint64_t> progress{0};  // picks so far: unchanged over time = stuck in one fiber
 
@@ -64,7 +72,8 @@ public:
     Executor& owner() const noexcept { return owner_; }
 
     // For the SmpAlgorithm of worker `self`.
-    boost::fibers::context* take_injected() noexcept;
+    /// Takes the oldest injected lightproc, and moves a batch more into worker `self`'s queue.
+    boost::fibers::context* take_injected(std::size_t self) noexcept;
     boost::fibers::context* steal_for(std::size_t self, std::size_t stuck_victim) noexcept;
     bool work_visible_for(std::size_t self) const noexcept;
     bool any_peer_busy(std::size_t self) const noexcept;
@@ -83,6 +92,8 @@ public:
 
 private:
     void run_worker(std::size_t index, std::latch& ready);
+    /// Appends `batch` (`count` contexts) to worker `self`'s queue.
+    void enqueue_batch(std::size_t self, ReadyQueue& batch, std::uint32_t count) noexcept;
     bool wake_one_parked(std::size_t near) noexcept;
 
     Executor& owner_;
