@@ -1,6 +1,10 @@
 #include "executor/proc_registry.hpp"
 
+#include <boost/intrusive_ptr.hpp>
+
 #include <mutex>
+#include <utility>
+#include <vector>
 
 namespace bastion::executor::detail {
 
@@ -48,11 +52,21 @@ std::size_t ProcRegistry::live() const noexcept {
     return total;
 }
 
-void ProcRegistry::cancel_all() noexcept {
+// Cancels outside the shard's lock, so that the lightprocs it wakes can leave the registry meanwhile; a reference
+// to each one's context keeps its core alive until it has been told.
+void ProcRegistry::cancel_all() {
+    std::vector<std::pair<boost::intrusive_ptr<boost::fibers::context>, ProcCoreBase*>> live;
     for (std::size_t i = 0; i < shard_count_; ++i) {
         Shard& s = shards_[i];
-        std::lock_guard lock{s.lock};  // a core cannot leave (and die) while we hold its shard
-        for (ProcCoreBase* core = s.head; core != nullptr; core = core->registry_next) core->request_cancel();
+        live.clear();
+        {
+            std::lock_guard lock{s.lock};
+            live.reserve(s.count);
+            for (ProcCoreBase* core = s.head; core != nullptr; core = core->registry_next) {
+                live.emplace_back(core->context(), core);
+            }
+        }
+        for (auto& [context, core] : live) core->request_cancel();
     }
 }
 

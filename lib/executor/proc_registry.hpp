@@ -27,7 +27,7 @@ public:
 
     std::size_t live() const noexcept;
     /// Asks every live lightproc to stop.
-    void cancel_all() noexcept;
+    void cancel_all();
     /// Waits up to `timeout` for the registry to empty; true if it is empty.
     bool wait_empty_for(std::chrono::milliseconds timeout);
 

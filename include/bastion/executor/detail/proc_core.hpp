@@ -49,7 +49,13 @@ public:
     ProcCoreBase& operator=(const ProcCoreBase&) = delete;
 
     /// Binds this core to its (not yet started) context.
-    void bind(boost::fibers::context* ctx) noexcept { ctx->set_properties(new (tag_storage_) ProcTag{ctx, this}); }
+    void bind(boost::fibers::context* ctx) noexcept {
+        context_ = ctx;
+        ctx->set_properties(new (tag_storage_) ProcTag{ctx, this});
+    }
+
+    /// The Boost context (fiber) this core belongs to; a reference to it keeps the core alive.
+    boost::fibers::context* context() const noexcept { return context_; }
 
     /// The fiber's body: hooks, the user's function, the outcome, waking the joiner. Runs on the lightproc.
     void run() noexcept;
@@ -100,6 +106,7 @@ private:
     Parker parker_;
     std::exception_ptr panic_;
     ProcStack stack_;
+    boost::fibers::context* context_ = nullptr;
     alignas(ProcTag) unsigned char tag_storage_[sizeof(ProcTag)];
 };
 
