@@ -1,5 +1,7 @@
 #include "executor/smp_algorithm.hpp"
 
+#include <bastion/executor/detail/proc_core.hpp>
+
 #include "executor/futex.hpp"
 #include "executor/thread_state.hpp"
 
@@ -71,7 +73,9 @@ void SmpAlgorithm::awakened(context* ctx) noexcept {
         return;
     }
     ctx->detach();  // ready fibers belong to no scheduler, so any worker may take them
-    push(ctx, std::exchange(yield_hint_, false));
+    // Only lightprocs run on workers; their properties are the ProcTag (a raw fiber someone started has none).
+    auto* tag = static_cast<ProcTag*>(ctx->get_properties());
+    push(ctx, tag != nullptr && std::exchange(tag->core()->yielding, false));
 }
 
 void SmpAlgorithm::push_new(context* ctx) noexcept { push(ctx, false); }

@@ -35,8 +35,6 @@ public:
 
     /// Queues a context that has never run (not attached to any scheduler). Owner thread only.
     void push_new(boost::fibers::context* ctx) noexcept;
-    /// The next `awakened` is a yield: that context goes to the front of the queue.
-    void mark_yield() noexcept { yield_hint_ = true; }
 
 
 private:
@@ -52,7 +50,6 @@ private:
     boost::fibers::context* dispatcher_ = nullptr;  // pinned: lives in a slot, never stolen
     boost::fibers::context* main_ = nullptr;        // pinned: ready only when the worker stops
     std::uint64_t picks_ = 0;
-    bool yield_hint_ = false;
     bool fair_pick_due_ = false;
     bool skip_spin_ = false;
     std::size_t stuck_victim_;

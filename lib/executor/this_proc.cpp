@@ -1,17 +1,16 @@
 #include <bastion/executor/detail/proc_core.hpp>
 #include <bastion/executor/this_proc.hpp>
 
-#include "executor/smp_algorithm.hpp"
-#include "executor/thread_state.hpp"
 
 #include <boost/fiber/operations.hpp>
 
 namespace bastion::executor::this_proc {
 
 void yield_now() {
-    if (detail::SmpAlgorithm* algo = detail::this_thread_worker().algorithm) algo->mark_yield();
+    detail::ProcCoreBase* core = detail::current_core();  // the fiber's own: still valid on whichever worker resumes it
+    if (core != nullptr) core->yielding = true;
     boost::this_fiber::yield();
-    detail::check_cancelled();
+    if (core != nullptr && core->cancel_requested()) throw ProcCancelled{};
 }
 
 void sleep_until(std::chrono::steady_clock::time_point deadline) {

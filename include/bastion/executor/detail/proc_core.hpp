@@ -82,6 +82,11 @@ public:
     // Membership in an executor's registry of live lightprocs (for cancel-all at shutdown).
     ProcRegistry* registry = nullptr;
     unsigned registry_shard = 0;
+
+    /// Set by `this_proc::yield_now` right before it yields, read (and cleared) by the scheduler as it requeues this
+    /// lightproc: Boost's yield looks like any wake-up to a scheduling algorithm. Only its own fiber and its
+    /// worker's scheduler touch it, both on the same thread at the time.
+    bool yielding = false;
     ProcCoreBase* registry_prev = nullptr;
     ProcCoreBase* registry_next = nullptr;
 
