@@ -7,6 +7,7 @@
 
 #include <boost/fiber/type.hpp>
 
+#include <algorithm>
 #include <mutex>
 #include <utility>
 
@@ -22,6 +23,9 @@ constexpr std::uint64_t fairness_period = 64;    // picks between looks at the c
 constexpr auto fairness_wait = std::chrono::milliseconds{1};
 constexpr auto watch_interval = std::chrono::milliseconds{2};  // how often a watching idle worker looks for stuck peers
 constexpr std::size_t no_victim = static_cast<std::size_t>(-1);
+constexpr auto short_steal = std::chrono::microseconds{20};  // stolen work that ran out sooner was too fine to move
+constexpr std::chrono::nanoseconds min_steal_backoff = std::chrono::microseconds{10};
+constexpr std::chrono::nanoseconds max_steal_backoff = std::chrono::milliseconds{1};
 }  // namespace
 
 SmpAlgorithm::SmpAlgorithm(WorkerPool& pool, std::size_t index) noexcept
@@ -138,10 +142,27 @@ context* SmpAlgorithm::pick_next() noexcept {
     if (ctx == nullptr) {
         if (!from_dispatcher) return take_dispatcher();  // nothing local: the dispatcher looks further, or parks
         ctx = pool_.take_injected(index_);
-        if (ctx == nullptr) ctx = pool_.steal_for(index_, std::exchange(stuck_victim_, no_victim));
+        if (ctx == nullptr) ctx = steal();
         if (ctx == nullptr) return nullptr;
     }
     active->attach(ctx);
+    return ctx;
+}
+
+context* SmpAlgorithm::steal() noexcept {
+    const Clock::time_point now = Clock::now();
+    if (stolen_at_ != Clock::time_point{}) {  // what the last steal brought has run out
+        steal_backoff_ = now - stolen_at_ >= short_steal
+                             ? std::chrono::nanoseconds{0}
+                             : std::clamp(steal_backoff_ * 2, min_steal_backoff, max_steal_backoff);
+        steal_not_before_ = now + steal_backoff_;
+        stolen_at_ = {};
+    }
+    const std::size_t stuck = std::exchange(stuck_victim_, no_victim);
+    if (stuck == no_victim && !may_steal(now)) return nullptr;  // a stuck peer's hand-off is taken regardless
+    context* ctx = pool_.steal_for(index_, stuck);
+    if (ctx != nullptr) stolen_at_ = now;
+    self_.backing_off.store(ctx == nullptr && !may_steal(now), std::memory_order_relaxed);
     return ctx;
 }
 
@@ -174,16 +195,19 @@ void SmpAlgorithm::suspend_until(Clock::time_point const& deadline) noexcept {
         snapshot_progress();
         self_.spinning.store(true, std::memory_order_relaxed);
         pool_.spinning_count.fetch_add(1, std::memory_order_relaxed);
-        const Clock::time_point spin_end = Clock::now() + pool_.config().spin_before_park;
+        Clock::time_point now = Clock::now();
+        const Clock::time_point spin_end = now + pool_.config().spin_before_park;
+        bool peers = may_steal(now);
         bool found = false;
         for (unsigned i = 1;; ++i) {
-            if (pool_.work_visible_for(index_)) {
+            if (pool_.work_visible_for(index_, peers)) {
                 found = true;
                 break;
             }
             spin_pause();
             if (i % 64 == 0) {
-                const Clock::time_point now = Clock::now();
+                now = Clock::now();
+                peers = may_steal(now);
                 if (now >= spin_end || now >= deadline) break;
             }
         }
@@ -203,9 +227,11 @@ void SmpAlgorithm::suspend_until(Clock::time_point const& deadline) noexcept {
     self_.park.exchange(mode, std::memory_order_seq_cst);
     std::atomic_thread_fence(std::memory_order_seq_cst);  // Dekker: publish "parked", then look for work once more
     std::uint32_t before = mode;
-    if (!pool_.work_visible_for(index_)) {
+    const Clock::time_point now = Clock::now();
+    if (!pool_.work_visible_for(index_, may_steal(now))) {
         Clock::time_point until = deadline;
-        if (mode == Watching && Clock::now() + watch_interval < until) until = Clock::now() + watch_interval;
+        if (mode == Watching && now + watch_interval < until) until = now + watch_interval;
+        if (!may_steal(now) && steal_not_before_ < until) until = steal_not_before_;  // wake when stealing may resume
         self_.parks.fetch_add(1, std::memory_order_relaxed);
         futex_wait_until(self_.park, mode, until);
     }
@@ -215,7 +241,7 @@ void SmpAlgorithm::suspend_until(Clock::time_point const& deadline) noexcept {
     if (before == static_cast<std::uint32_t>(mode) && mode == Watching) {
         // Nobody woke us: it was the watch timer. Look for a stuck peer; if none, park again without spinning.
         find_stuck_peer();
-        skip_spin_ = stuck_victim_ == no_victim && !pool_.work_visible_for(index_);
+        skip_spin_ = stuck_victim_ == no_victim && !pool_.work_visible_for(index_, may_steal(Clock::now()));
     }
 }
 

@@ -21,7 +21,8 @@ namespace bastion::executor::detail {
 /// so a send-and-wait pair stays on one core and cache); the back of the queue (newest first, so spawn trees run
 /// depth first and stay small); then the injection queue and the oldest work of the nearest peer. Every 64th pick
 /// looks at the clock: if the queue's front has waited a millisecond, it runs next, so a ping-ponging pair cannot
-/// starve the rest, and pending injected work is taken.
+/// starve the rest, and pending injected work is taken. An idle worker backs off from stealing work too fine to be
+/// worth moving (see `steal_backoff_`).
 class SmpAlgorithm final : public boost::fibers::algo::algorithm {
 public:
     SmpAlgorithm(WorkerPool& pool, std::size_t index) noexcept;
@@ -41,6 +42,8 @@ private:
     void push(boost::fibers::context* ctx, bool to_front) noexcept;
     boost::fibers::context* pop_local() noexcept;
     boost::fibers::context* take_dispatcher() noexcept;
+    boost::fibers::context* steal() noexcept;
+    bool may_steal(std::chrono::steady_clock::time_point now) const noexcept { return now >= steal_not_before_; }
     void find_stuck_peer() noexcept;
     void snapshot_progress() noexcept;
 
@@ -54,6 +57,12 @@ private:
     bool skip_spin_ = false;
     std::size_t stuck_victim_;
     std::chrono::steady_clock::time_point last_fair_;
+    // Stealing adapts to the grain of the work: when what a steal brought ran out within microseconds, moving it cost
+    // more than running it where it was (it then wakes its joiner across cores), so the next steal waits, doubling
+    // from 10 us up to 1 ms; work that kept the thief busy resets the wait. A stuck peer's hand-off is taken anyway.
+    std::chrono::steady_clock::time_point stolen_at_{};
+    std::chrono::steady_clock::time_point steal_not_before_{};
+    std::chrono::nanoseconds steal_backoff_{0};
     std::vector<std::uint64_t> peer_progress_;
 };
 

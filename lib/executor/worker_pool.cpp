@@ -148,10 +148,11 @@ context* WorkerPool::steal_for(std::size_t self, std::size_t stuck_victim) noexc
     return nullptr;
 }
 
-bool WorkerPool::work_visible_for(std::size_t self) const noexcept {
+bool WorkerPool::work_visible_for(std::size_t self, bool peers) const noexcept {
     const Worker& me = *workers_[self];
     if (me.remote_pending.load(std::memory_order_relaxed)) return true;
     if (injected_count_.load(std::memory_order_relaxed) != 0) return true;
+    if (!peers) return false;
     for (std::size_t v : me.victims) {
         if (workers_[v]->stealable.load(std::memory_order_relaxed)) return true;
     }
@@ -192,6 +193,7 @@ void WorkerPool::on_stealable(std::size_t from) noexcept {
         return;
     }
     for (std::size_t v : workers_[from]->victims) {
+        if (workers_[v]->backing_off.load(std::memory_order_relaxed)) continue;
         if (wake(*workers_[v])) return;
     }
 }

@@ -47,6 +47,7 @@ struct alignas(64) Worker {
 
     alignas(64) std::atomic<std::uint32_t> park{Awake};
     std::atomic<bool> spinning{false};
+    std::atomic<bool> backing_off{false};  // declines to steal fine-grained work for now: pushes need not wake it
     std::atomic<bool> remote_pending{false};  // Boost put a fiber in this worker's remote-ready queue
 
     std::vector<std::size_t> victims;  // the other workers, nearest first
@@ -75,7 +76,8 @@ public:
     /// Takes the oldest injected lightproc, and moves a batch more into worker `self`'s queue.
     boost::fibers::context* take_injected(std::size_t self) noexcept;
     boost::fibers::context* steal_for(std::size_t self, std::size_t stuck_victim) noexcept;
-    bool work_visible_for(std::size_t self) const noexcept;
+    /// Work for worker `self`: a remote wake-up, injected work, or (if `peers`) a peer's stealable queue.
+    bool work_visible_for(std::size_t self, bool peers) const noexcept;
     bool any_peer_busy(std::size_t self) const noexcept;
     std::size_t injected() const noexcept { return injected_count_.load(std::memory_order_relaxed); }
     /// A push made stealable work: wake a parked peer unless one is already looking.
