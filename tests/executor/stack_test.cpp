@@ -1,0 +1,62 @@
+#include <bastion/prelude.hpp>
+
+#include <doctest/doctest.h>
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdlib>
+
+using namespace bastion;
+
+namespace {
+
+// Recurses with a frame the optimizer cannot drop, touching `depth` KiB of stack.
+__attribute__((noinline)) int descend(int depth) {
+    volatile char frame[1024];
+    frame[0] = static_cast<char>(depth);
+    if (depth == 0) return frame[0];
+    return descend(depth - 1) + frame[0];
+}
+
+// Runs `body` in a child process; returns its wait status.
+template <class Body>
+int in_child(Body body) {
+    const pid_t pid = fork();
+    if (pid == 0) {
+        body();
+        std::_Exit(0);
+    }
+    int status = 0;
+    waitpid(pid, &status, 0);
+    return status;
+}
+
+}  // namespace
+
+TEST_SUITE("executor") {
+TEST_CASE("a lightproc that overflows a guarded stack dies at the guard page instead of corrupting memory") {
+    const int status = in_child([] {
+        ExecutorConfig config;
+        config.workers = 1;
+        config.stack_size = 32 * 1024;  // a fresh size class: its first stacks are guarded
+        Executor ex{config};
+        ex.spawn([] { return descend(256); }).get();  // 256 KiB deep in a 32 KiB stack
+    });
+    // A plain build dies of SIGSEGV; AddressSanitizer reports the fault and exits non-zero.
+    CHECK((WIFSIGNALED(status) || (WIFEXITED(status) && WEXITSTATUS(status) != 0)));
+}
+
+TEST_CASE("the same recursion within the stack size runs to its end") {
+    const int status = in_child([] {
+        ExecutorConfig config;
+        config.workers = 1;
+        config.stack_size = 512 * 1024;
+        Executor ex{config};
+        if (*ex.spawn([] { return descend(64); }).get() == 0) std::_Exit(3);
+    });
+    CHECK(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 0);
+}
+}
