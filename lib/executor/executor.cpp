@@ -49,7 +49,6 @@ struct Executor::Impl {
     detail::StackPool& stacks;
     detail::ProcRegistry registry;
     std::atomic<bool> stopping{false};
-    std::atomic<std::uint64_t> spawned{0};
     detail::WorkerPool workers;
     detail::BlockingPool blocking;
 };
@@ -72,7 +71,6 @@ void Executor::submit(boost::fibers::context* context, detail::ProcCoreBase* cor
     const detail::WorkerSlot here = detail::this_thread_worker();
     impl_->registry.enter(core, here.pool == &impl_->workers ? here.index : impl_->config.workers);
     if (impl_->stopping.load(std::memory_order_acquire)) core->request_cancel();
-    impl_->spawned.fetch_add(1, std::memory_order_relaxed);
     impl_->workers.submit(context);
 }
 
@@ -100,9 +98,10 @@ detail::StackPool& Executor::stack_pool() const noexcept { return impl_->stacks;
 
 ExecutorStats Executor::stats() const noexcept {
     ExecutorStats s;
-    s.spawned = impl_->spawned.load(std::memory_order_relaxed);
+    s.spawned = impl_->workers.injected_total();
     for (std::size_t i = 0; i < impl_->workers.size(); ++i) {
         detail::Worker& w = impl_->workers.worker(i);
+        s.spawned += w.spawned.load(std::memory_order_relaxed);
         s.steals += w.steals.load(std::memory_order_relaxed);
         s.parks += w.parks.load(std::memory_order_relaxed);
         s.wakes += w.wakes.load(std::memory_order_relaxed);

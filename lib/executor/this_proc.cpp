@@ -2,6 +2,8 @@
 #include <bastion/executor/this_proc.hpp>
 
 
+#include "executor/thread_state.hpp"
+
 #include <boost/fiber/operations.hpp>
 
 namespace bastion::executor::this_proc {
@@ -14,13 +16,13 @@ void yield_now() {
 }
 
 void sleep_until(std::chrono::steady_clock::time_point deadline) {
-    detail::Parker& parker = detail::current_parker();
     detail::ProcCoreBase* core = detail::current_core();
-    while (std::chrono::steady_clock::now() < deadline) {
+    detail::Parker& parker = core != nullptr ? core->parker() : detail::this_thread_parker();
+    for (;;) {
         if (core != nullptr && core->cancel_requested()) throw ProcCancelled{};
+        if (std::chrono::steady_clock::now() >= deadline) return;
         parker.park_until(deadline);
     }
-    detail::check_cancelled();
 }
 
 const ProcStack* stack() noexcept {

@@ -61,9 +61,12 @@ void WorkerPool::stop() {
 
 void WorkerPool::submit(context* ctx) noexcept {
     if (const WorkerSlot here = this_thread_worker(); here.pool == this && here.algorithm != nullptr) {
+        Worker& w = *workers_[here.index];
+        w.spawned.store(w.spawned.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);  // owner only
         here.algorithm->push_new(ctx);
         return;
     }
+    injected_total_.fetch_add(1, std::memory_order_relaxed);
     {
         std::lock_guard lock{inject_lock_};
         injected_.push_back(*ctx);
@@ -72,6 +75,23 @@ void WorkerPool::submit(context* ctx) noexcept {
     std::atomic_thread_fence(std::memory_order_seq_cst);  // Dekker with a worker about to park
     wake_one_parked(0);
 }
+
+namespace {
+
+// Unlinks the oldest `want` (at least one; `queue` is not empty) entries of `queue`: returns the first, appends the
+// others to `rest`, and sets `taken` to how many it took.
+context* take_oldest(ReadyQueue& queue, std::uint32_t want, ReadyQueue& rest, std::uint32_t& taken) noexcept {
+    context* first = &queue.front();
+    queue.pop_front();
+    for (taken = 1; taken < want && !queue.empty(); ++taken) {
+        context& ctx = queue.front();
+        queue.pop_front();
+        rest.push_back(ctx);
+    }
+    return first;
+}
+
+}  // namespace
 
 context* WorkerPool::take_injected(std::size_t self) noexcept {
     constexpr std::uint32_t inject_batch = 32;
@@ -85,13 +105,7 @@ context* WorkerPool::take_injected(std::size_t self) noexcept {
         // A fair share: the batch leaves work for the other workers when much is injected at once.
         const std::size_t share = injected_count_.load(std::memory_order_relaxed) / workers_.size();
         const std::uint32_t want = static_cast<std::uint32_t>(std::clamp<std::size_t>(share, 1, inject_batch));
-        first = &injected_.front();
-        injected_.pop_front();
-        for (taken = 1; taken < want && !injected_.empty(); ++taken) {
-            context& ctx = injected_.front();
-            injected_.pop_front();
-            rest.push_back(ctx);
-        }
+        first = take_oldest(injected_, want, rest, taken);
         injected_count_.fetch_sub(taken, std::memory_order_relaxed);
     }
     if (taken > 1) enqueue_batch(self, rest, taken - 1);
@@ -124,14 +138,8 @@ context* WorkerPool::steal_for(std::size_t self, std::size_t stuck_victim) noexc
         {
             std::lock_guard lock{victim.lock};
             if (!victim.queue.empty()) {
-                const std::uint32_t want = std::min(steal_batch, (victim.queue_length + 1) / 2);
-                first = &victim.queue.front();  // the oldest: in a spawn tree, the biggest subtree
-                victim.queue.pop_front();
-                for (taken = 1; taken < want; ++taken) {
-                    context& ctx = victim.queue.front();
-                    victim.queue.pop_front();
-                    rest.push_back(ctx);
-                }
+                // The oldest first: in a spawn tree, the biggest subtrees.
+                first = take_oldest(victim.queue, std::min(steal_batch, (victim.queue_length + 1) / 2), rest, taken);
                 victim.queue_length -= taken;
                 victim.publish_length();
             } else if (may_take_handoff && victim.handoff != nullptr) {

@@ -52,7 +52,7 @@ struct alignas(64) Worker {
 
     std::vector<std::size_t> victims;  // the other workers, nearest first
     Parker* main_parker = nullptr;     // the worker thread's main context waits here until stop
-    std::atomic<std::uint64_t> steals{0}, parks{0}, wakes{0};
+    std::atomic<std::uint64_t> spawned{0}, steals{0}, parks{0}, wakes{0};  // spawned: written by its worker only
 };
 
 class WorkerPool {
@@ -80,6 +80,8 @@ public:
     bool work_visible_for(std::size_t self, bool peers) const noexcept;
     bool any_peer_busy(std::size_t self) const noexcept;
     std::size_t injected() const noexcept { return injected_count_.load(std::memory_order_relaxed); }
+    /// Lightprocs ever submitted through the injection queue.
+    std::uint64_t injected_total() const noexcept { return injected_total_.load(std::memory_order_relaxed); }
     /// A push made stealable work: wake a parked peer unless one is already looking.
     void on_stealable(std::size_t from) noexcept;
     /// A push filled the hand-off slot: make sure some idle peer watches for this worker getting stuck.
@@ -107,6 +109,7 @@ private:
     Spinlock inject_lock_;
     ReadyQueue injected_;
     std::atomic<std::size_t> injected_count_{0};
+    std::atomic<std::uint64_t> injected_total_{0};
 };
 
 }  // namespace bastion::executor::detail

@@ -163,10 +163,5 @@ ProcCoreBase* current_core() noexcept;
 /// thread's.
 Parker& current_parker() noexcept;
 
-/// Throws ProcCancelled if the calling lightproc has been cancelled.
-inline void check_cancelled() {
-    if (ProcCoreBase* core = current_core(); core != nullptr && core->cancel_requested()) throw ProcCancelled{};
-}
-
 }  // namespace detail
 }  // namespace bastion::executor
