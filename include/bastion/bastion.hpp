@@ -1,0 +1,64 @@
+#pragma once
+/// \file
+/// Bastion: the system, started and stopped as a whole. Rust: `bastion::Bastion`.
+
+#include <bastion/children.hpp>
+#include <bastion/children_ref.hpp>
+#include <bastion/config.hpp>
+#include <bastion/detail/send.hpp>
+#include <bastion/supervisor.hpp>
+#include <bastion/supervisor_ref.hpp>
+
+#include <utility>
+
+namespace bastion {
+
+namespace detail {
+/// Delivers to every actor of the system; false if there is no running system or no actor.
+bool broadcast_to_system(const SharedPayload& payload);
+}  // namespace detail
+
+/// The process's actor system: a root supervisor (one-for-one, always restart, immediately) under which top-level
+/// supervisors and children groups run, on an executor of its own.
+///
+/// Life: `init` → build (`supervisor`, `children`, `spawn`; also later) → `start` → ... → `stop` or `kill` →
+/// `block_until_stopped`. Nothing runs before `start`: messages sent to actors before it wait in their mailboxes
+/// and are handled once it is called (upstream starts children early). Unlike upstream, a stopped system can be
+/// initialised again in the same process: `init` after `block_until_stopped` returns builds a fresh one.
+class Bastion {
+public:
+    /// Creates the system if there is none (or the last one has stopped). Idempotent. Rust: `init`.
+    static void init();
+    /// As `init`, with a configuration (ignored if a system already exists). Rust: `init_with`.
+    static void init_with(Config config);
+    /// Starts everything built so far; later additions start at once. Rust: `start`.
+    static void start();
+    /// Stops the system: every actor stops (callbacks run, bottom up) and then `block_until_stopped` returns. Returns
+    /// at once; callable from an actor. Rust: `stop`.
+    static void stop();
+    /// As `stop`, without callbacks. Rust: `kill`.
+    static void kill();
+    /// Blocks the calling thread (no CPU) until the system has stopped, then joins its threads. Call it from a plain
+    /// thread, not from an actor. Returns at once if there is no system. Rust: `block_until_stopped`.
+    static void block_until_stopped();
+
+    /// Adds a top-level supervisor. Err if `init` was not called. Rust: `supervisor`.
+    static Result<SupervisorRef, void> supervisor(detail::SupervisorInit init);
+    /// Adds a children group under the root supervisor. Err if `init` was not called. Rust: `children`.
+    static Result<ChildrenRef, void> children(detail::ChildrenInit init);
+    /// A group of one actor running `exec`. Rust: `spawn`.
+    template <class F>
+    static Result<ChildrenRef, void> spawn(F exec) {
+        return children([exec = std::move(exec)](Children c) { return c.with_exec(exec); });
+    }
+
+    /// Sends `msg` to every actor of the system; it comes back if there was none. Rust: `broadcast`.
+    template <class M>
+    static Result<void, detail::Payload<M>> broadcast(M&& msg) {
+        auto payload = detail::share(std::forward<M>(msg));
+        if (detail::broadcast_to_system(payload)) return Ok();
+        return Err(detail::unshare<detail::Payload<M>>(std::move(payload)));
+    }
+};
+
+}  // namespace bastion

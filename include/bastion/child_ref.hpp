@@ -1,0 +1,76 @@
+#pragma once
+/// \file
+/// ChildRef: a reference to one actor of a children group. Rust: `bastion::child_ref::ChildRef`.
+
+#include <bastion/bastion_id.hpp>
+#include <bastion/detail/send.hpp>
+#include <bastion/path.hpp>
+#include <bastion/ref_addr.hpp>
+
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <string>
+#include <utility>
+
+namespace bastion {
+
+/// Names one actor (an element of a children group). Cheap to copy; valid across the actor's restarts (unlike
+/// upstream, #287): sends reach whichever run of the actor is current, and are handed back once it has stopped for
+/// good. Equality and hashing use the id. Rust: `ChildRef`.
+class ChildRef {
+public:
+    explicit ChildRef(std::shared_ptr<detail::ActorCell> cell) noexcept : cell_{std::move(cell)} {}
+
+    const BastionId& id() const noexcept;
+    /// False for runtime helpers, which never receive routed messages. Every actor you create is public.
+    bool is_public() const noexcept;
+    /// The name of its children group (`"__Anonymous__"` unless set with `Children::with_name`).
+    const std::string& name() const noexcept;
+    const BastionPath& path() const noexcept;
+    /// The address to `ctx.tell` or `ctx.ask` it at.
+    RefAddr addr() const noexcept { return RefAddr{cell_}; }
+
+    /// Sends `msg` unsigned (signed as dead letters). The message comes back if the actor has stopped.
+    /// Rust: `tell_anonymously`.
+    template <class M>
+    Result<void, detail::Payload<M>> tell_anonymously(M&& msg) const {
+        return detail::tell(cell_, RefAddr{}, std::forward<M>(msg));
+    }
+    /// As `tell_anonymously`, with the message inside SendError::Disconnected. Rust: `try_tell_anonymously`.
+    template <class M>
+    Result<void, SendError> try_tell_anonymously(M&& msg) const {
+        return detail::try_tell(cell_, RefAddr{}, std::forward<M>(msg));
+    }
+    /// Asks `msg` unsigned; the Answer resolves to the reply, or to an error if the actor drops the question.
+    /// Rust: `ask_anonymously`.
+    template <class M>
+    Result<Answer, detail::Payload<M>> ask_anonymously(M&& msg) const {
+        return detail::ask(cell_, RefAddr{}, std::forward<M>(msg));
+    }
+    /// Rust: `try_ask_anonymously`.
+    template <class M>
+    Result<Answer, SendError> try_ask_anonymously(M&& msg) const {
+        return detail::try_ask(cell_, RefAddr{}, std::forward<M>(msg));
+    }
+
+    /// Stops the actor for good: its current wait throws ProcCancelled, `after_stop` runs, it is not restarted, and
+    /// later sends come back. Returns at once. Err if it had already stopped. Rust: `stop`.
+    Result<void, void> stop() const;
+    /// As `stop`, without running callbacks. Rust: `kill`.
+    Result<void, void> kill() const;
+
+    friend bool operator==(const ChildRef& a, const ChildRef& b) noexcept { return a.id() == b.id(); }
+
+    const std::shared_ptr<detail::ActorCell>& cell() const noexcept { return cell_; }
+
+private:
+    std::shared_ptr<detail::ActorCell> cell_;
+};
+
+}  // namespace bastion
+
+template <>
+struct std::hash<bastion::ChildRef> {
+    std::size_t operator()(const bastion::ChildRef& ref) const noexcept { return std::hash<bastion::BastionId>{}(ref.id()); }
+};

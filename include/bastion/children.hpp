@@ -1,0 +1,95 @@
+#pragma once
+/// \file
+/// Children: the builder of a children group (one exec, run by `redundancy` actors). Rust: `bastion::children::Children`.
+
+#include <bastion/bastion_id.hpp>
+#include <bastion/callbacks.hpp>
+#include <bastion/context.hpp>
+#include <bastion/result.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <string>
+#include <type_traits>
+#include <utility>
+
+namespace bastion {
+
+/// What an exec returns: `Ok()` when the actor is done (it is then removed, not restarted), `Err()` to fail (it is
+/// then restarted as its supervisor says). Throwing fails it too. Rust: `Result<(), ()>`.
+using Exec = Result<void, void>;
+
+namespace detail {
+class GroupCell;
+using ExecFn = std::function<Exec(BastionContext)>;
+
+template <class R>
+inline constexpr bool is_result = false;
+template <class T, class E>
+inline constexpr bool is_result<Result<T, E>> = true;
+
+template <class F>
+inline constexpr bool exec_misuse = false;
+
+// Accepts the shapes an exec comes in: returning Exec, any Result (an Err fails the actor), or void.
+template <class F>
+ExecFn to_exec(F exec) {
+    static_assert(std::is_copy_constructible_v<F>,
+                  "with_exec takes a copyable callable: capture move-only state through a shared_ptr");
+    if constexpr (!std::is_invocable_v<const F&, BastionContext>) {
+        static_assert(exec_misuse<F>,
+                      "with_exec takes [..](BastionContext ctx) -> Exec { ... }, callable as const (no `mutable`): it "
+                      "runs again for every element and every restart");
+        return {};
+    } else {
+        using R = std::invoke_result_t<const F&, BastionContext>;
+        static_assert(std::is_void_v<R> || is_result<R>, "an exec returns Exec (Ok() or Err()), another Result, or void");
+        return [exec = std::move(exec)](BastionContext ctx) -> Exec {
+            if constexpr (std::is_void_v<R>) {
+                exec(std::move(ctx));
+                return Ok();
+            } else {
+                if (exec(std::move(ctx)).is_ok()) return Ok();
+                return Err();
+            }
+        };
+    }
+}
+}  // namespace detail
+
+/// Describes a children group: what each actor runs, how many there are, what they are called, and their callbacks.
+/// The runtime hands one to the closure given to `Bastion::children` or `Supervisor::children`; each builder call
+/// returns it modified. Rust: `Children`.
+class Children {
+public:
+    explicit Children(std::shared_ptr<detail::GroupCell> cell) noexcept : cell_{std::move(cell)} {}
+
+    /// What every actor of the group runs, again on every restart: `[..](BastionContext ctx) -> Exec { ... }`.
+    /// Rust: `with_exec`.
+    template <class F>
+    Children with_exec(F exec) const {
+        set_exec(detail::to_exec(std::move(exec)));
+        return *this;
+    }
+    /// How many actors run the exec (0 counts as 1). Default 1. Rust: `with_redundancy`.
+    Children with_redundancy(std::size_t redundancy) const;
+    /// The group's name, visible as `ChildRef::name()`. Default `"__Anonymous__"`. Rust: `with_name`.
+    Children with_name(std::string name) const;
+    /// Rust: `with_callbacks`.
+    Children with_callbacks(Callbacks callbacks) const;
+    /// Kept for ports. Upstream's heartbeat only woke the group to notice panics; here a failure reaches the
+    /// supervisor the moment it happens, so there is nothing to tick. Rust: `with_heartbeat_tick`.
+    Children with_heartbeat_tick(std::chrono::nanoseconds interval) const;
+
+    const BastionId& id() const noexcept;
+
+    const std::shared_ptr<detail::GroupCell>& cell() const noexcept { return cell_; }
+
+private:
+    void set_exec(detail::ExecFn exec) const;
+    std::shared_ptr<detail::GroupCell> cell_;
+};
+
+}  // namespace bastion

@@ -1,0 +1,92 @@
+#pragma once
+/// \file
+/// BastionContext: what an actor's exec gets to receive, send and learn about itself. Rust:
+/// `bastion::context::BastionContext`.
+
+#include <bastion/answer.hpp>
+#include <bastion/child_ref.hpp>
+#include <bastion/children_ref.hpp>
+#include <bastion/detail/send.hpp>
+#include <bastion/errors.hpp>
+#include <bastion/executor/proc_handle.hpp>
+#include <bastion/supervisor_ref.hpp>
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <utility>
+
+namespace bastion {
+
+namespace detail {
+/// Delivers `letter` to `to` after `delay`, from a lightproc of the calling actor's system.
+executor::RecoverableHandle<void> deliver_after(std::shared_ptr<ActorCell> to, LetterPtr letter,
+                                                std::chrono::nanoseconds delay);
+}
+
+/// An actor's view of itself and its mailbox, passed by value to its exec on every (re)start. Receiving suspends only
+/// the actor's lightproc; when the actor is stopped, a waiting receive throws ProcCancelled, which the runtime
+/// expects (do not swallow it). Rust: `BastionContext`.
+class BastionContext {
+public:
+    BastionContext(ChildRef current, ChildrenRef parent, std::optional<SupervisorRef> supervisor) noexcept
+        : current_{std::move(current)}, parent_{std::move(parent)}, supervisor_{std::move(supervisor)} {}
+
+    /// This actor. Rust: `current`.
+    const ChildRef& current() const noexcept { return current_; }
+    /// Its children group. Rust: `parent`.
+    const ChildrenRef& parent() const noexcept { return parent_; }
+    /// Its group's supervisor (none for a group under the system supervisor). Rust: `supervisor`.
+    const std::optional<SupervisorRef>& supervisor() const noexcept { return supervisor_; }
+
+    /// Waits for the next message. Rust: `ctx.recv().await?`.
+    SignedMessage recv() const;
+    /// The next message if one is waiting, without waiting. Rust: `try_recv`.
+    std::optional<SignedMessage> try_recv() const;
+    /// Waits at most `timeout`. Rust: `try_recv_timeout`.
+    template <class Rep, class Period>
+    Result<SignedMessage, ReceiveError> try_recv_timeout(std::chrono::duration<Rep, Period> timeout) const {
+        return recv_for(std::chrono::ceil<std::chrono::nanoseconds>(timeout));
+    }
+
+    /// This actor's address: what its messages are signed with. Rust: `signature`.
+    RefAddr signature() const noexcept { return current_.addr(); }
+
+    /// Sends `msg` to `to`, signed with this actor's address; the message comes back if `to` has stopped.
+    /// Rust: `tell`.
+    template <class M>
+    Result<void, detail::Payload<M>> tell(const RefAddr& to, M&& msg) const {
+        return detail::tell(to.cell(), signature(), std::forward<M>(msg));
+    }
+    /// Asks `to`, signed with this actor's address. Rust: `ask`.
+    template <class M>
+    Result<Answer, detail::Payload<M>> ask(const RefAddr& to, M&& msg) const {
+        return detail::ask(to.cell(), signature(), std::forward<M>(msg));
+    }
+
+    /// Tells `msg` to `to` after `delay` (a timer: nothing waits meanwhile). Cancel the returned handle to call it
+    /// off; dropping the handle lets it fire. If `to` has stopped by then, the message is dropped.
+    template <class M, class Rep, class Period>
+    executor::RecoverableHandle<void> send_after(const RefAddr& to, M&& msg,
+                                                 std::chrono::duration<Rep, Period> delay) const {
+        detail::check_payload<M>();
+        using T = detail::Payload<M>;
+        auto letter = std::make_unique<detail::OwnedLetter<T>>(detail::MessageKind::Tell, signature(),
+                                                               std::forward<M>(msg));
+        return detail::deliver_after(to.cell(), std::move(letter),
+                                     std::chrono::ceil<std::chrono::nanoseconds>(delay));
+    }
+
+    /// Death watch: once `actor` stops for good, this actor is told `Terminated{actor, reason}` (at once if it
+    /// already has). Restarts are not terminations.
+    void monitor(const ChildRef& actor) const;
+
+private:
+    Result<SignedMessage, ReceiveError> recv_for(std::chrono::nanoseconds timeout) const;
+
+    ChildRef current_;
+    ChildrenRef parent_;
+    std::optional<SupervisorRef> supervisor_;
+};
+
+}  // namespace bastion

@@ -1,0 +1,56 @@
+#pragma once
+// A message in flight: its mailbox link, kind, signature, reply channel and payload, in one allocation.
+
+#include <bastion/ref_addr.hpp>
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <typeinfo>
+#include <utility>
+
+namespace bastion::detail {
+
+class AnswerState;
+
+enum class MessageKind : std::uint8_t { Broadcast, Tell, Ask };
+
+/// The node every mailbox links. Tell and ask letters own their payload (OwnedLetter); a broadcast letter shares it
+/// with the other receivers of the same broadcast (BroadcastLetter, in send.hpp).
+class Letter {
+public:
+    Letter(MessageKind kind, const std::type_info& type, RefAddr sign) noexcept
+        : kind{kind}, type{&type}, sign{std::move(sign)} {}
+    Letter(const Letter&) = delete;
+    Letter& operator=(const Letter&) = delete;
+    virtual ~Letter() = default;
+
+    /// The payload: a `T*` for tell and ask, a `const T*` for broadcast, where `*type == typeid(T)`.
+    virtual void* payload() noexcept = 0;
+
+    std::atomic<Letter*> next{nullptr};  // the mailbox link
+    MessageKind kind;
+    const std::type_info* type;
+    RefAddr sign;
+    std::shared_ptr<AnswerState> answer;  // asks only: where the reply goes
+};
+
+using LetterPtr = std::unique_ptr<Letter>;
+
+template <class T>
+class OwnedLetter final : public Letter {
+public:
+    template <class U>
+    OwnedLetter(MessageKind kind, RefAddr sign, U&& value)
+        : Letter{kind, typeid(T), std::move(sign)}, value{std::forward<U>(value)} {}
+    void* payload() noexcept override { return &value; }
+    T value;
+};
+
+/// Takes the payload back out of a letter that could not be delivered.
+template <class T>
+T reclaim(LetterPtr letter) {
+    return std::move(static_cast<OwnedLetter<T>&>(*letter).value);
+}
+
+}  // namespace bastion::detail

@@ -1,0 +1,77 @@
+#include "actor/actor_run.hpp"
+
+#include <bastion/context.hpp>
+#include <bastion/executor/proc_state.hpp>
+
+#include <exception>
+#include <string>
+
+namespace bastion::detail {
+
+namespace {
+std::string describe_current_exception() {
+    try {
+        throw;
+    } catch (const std::exception& e) {
+        return e.what();
+    } catch (...) {
+        return "unknown exception";
+    }
+}
+}  // namespace
+
+// A callback that throws is reported and otherwise ignored: it must not take the actor's lifecycle down with it.
+template <class F>
+void ActorRun::callback(const char* which, F&& fn) const {
+    try {
+        fn(group_->callbacks);
+    } catch (const executor::ProcCancelled&) {
+    } catch (...) {
+        supervisor_->system->report("bastion: callback " + std::string{which} + " of " + cell_->path.to_string() +
+                                    " threw: " + describe_current_exception());
+    }
+}
+
+void ActorRun::operator()() {
+    if (start_ == Start::Fresh) {
+        callback("before_start", [](const Callbacks& c) { c.before_start(); });
+    } else {
+        if (!before_restart_ran_) callback("before_restart", [&](const Callbacks& c) { c.before_restart(why_); });
+        callback("after_restart", [&](const Callbacks& c) { c.after_restart(why_); });
+    }
+    callback("after_start", [](const Callbacks& c) { c.after_start(); });
+
+    std::optional<SupervisorRef> supervisor;
+    if (!supervisor_->parent.expired()) supervisor.emplace(supervisor_);
+    try {
+        const Exec result = group_->exec(BastionContext{ChildRef{cell_}, ChildrenRef{group_}, std::move(supervisor)});
+        if (result.is_ok()) {
+            outcome_ = Outcome::Returned;
+        } else {
+            outcome_ = Outcome::Failed;
+            failure_ = Failure::returned_error();
+        }
+    } catch (const executor::ProcCancelled&) {
+        outcome_ = Outcome::Cancelled;
+    } catch (...) {
+        outcome_ = Outcome::Failed;
+        failure_ = Failure::from_exception(std::current_exception());
+    }
+
+    // A stop request wins over however the exec ended meanwhile.
+    const StopMode mode = cell_->stop_mode.load(std::memory_order_acquire);
+    if (mode != StopMode::None) outcome_ = Outcome::Cancelled;
+    if (outcome_ == Outcome::Returned || (outcome_ == Outcome::Cancelled && mode == StopMode::Stop)) {
+        callback("after_stop", [](const Callbacks& c) { c.after_stop(); });
+    } else if (outcome_ == Outcome::Cancelled && mode == StopMode::Restart) {
+        // The supervisor wrote the reason before it cancelled us, and does not touch it until we have ended.
+        callback("before_restart", [&](const Callbacks& c) { c.before_restart(cell_->unit.failure); });
+    }
+}
+
+ActorRun::~ActorRun() {
+    if (!supervisor_) return;
+    supervisor_->post(ChildExited{std::move(cell_), incarnation_, outcome_, std::move(failure_)});
+}
+
+}  // namespace bastion::detail

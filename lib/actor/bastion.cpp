@@ -1,0 +1,115 @@
+#include <bastion/bastion.hpp>
+
+#include "actor/cells.hpp"
+
+#include <stdexcept>
+
+namespace bastion {
+
+namespace detail {
+
+std::shared_ptr<SupervisorCell> make_supervisor(const std::shared_ptr<SupervisorCell>& parent, const BastionPath& at,
+                                                const SupervisorInit& init);
+std::shared_ptr<GroupCell> make_group(const std::shared_ptr<SupervisorCell>& supervisor, const ChildrenInit& init);
+bool broadcast_to(const SupervisorCell& supervisor, const SharedPayload& payload);
+
+namespace {
+
+std::mutex system_lock;
+std::shared_ptr<System> the_system;
+
+// Joins a stopped system's threads, once. Never from one of its own threads.
+void reap(System& system) {
+    {
+        std::lock_guard guard{system.lock};
+        if (system.reaped) return;
+        system.reaped = true;
+    }
+    system.executor->shutdown();
+}
+
+void request_stop(StopMode mode) {
+    auto system = current_system();
+    if (!system) return;
+    bool started;
+    {
+        std::lock_guard guard{system->lock};
+        started = system->started;
+    }
+    if (!started || !system->root->post(StopSelf{mode})) system->on_stopped();
+}
+
+}  // namespace
+
+std::shared_ptr<System> current_system() {
+    std::lock_guard guard{system_lock};
+    return the_system;
+}
+
+bool broadcast_to_system(const SharedPayload& payload) {
+    auto system = current_system();
+    return system && broadcast_to(*system->root, payload);
+}
+
+}  // namespace detail
+
+void Bastion::init() { init_with(Config{}); }
+
+void Bastion::init_with(Config config) {
+    std::shared_ptr<detail::System> previous;
+    {
+        std::lock_guard guard{detail::system_lock};
+        if (detail::the_system) {
+            std::lock_guard state{detail::the_system->lock};
+            if (!detail::the_system->stopped) return;
+        }
+        previous = std::exchange(detail::the_system, std::make_shared<detail::System>(config));
+    }
+    if (previous) detail::reap(*previous);
+}
+
+void Bastion::start() {
+    auto system = detail::current_system();
+    if (!system) throw std::logic_error{"bastion: Bastion::start() before Bastion::init()"};
+    {
+        std::lock_guard guard{system->lock};
+        if (system->started || system->stopped) return;
+        system->started = true;
+    }
+    system->root->launch();
+}
+
+void Bastion::stop() { detail::request_stop(detail::StopMode::Stop); }
+
+void Bastion::kill() { detail::request_stop(detail::StopMode::Kill); }
+
+void Bastion::block_until_stopped() {
+    auto system = detail::current_system();
+    if (!system) return;
+    if (executor::Executor::current() == system->executor.get()) {
+        throw std::logic_error{"bastion: block_until_stopped() called from inside the system it waits for"};
+    }
+    {
+        std::unique_lock guard{system->lock};
+        system->changed.wait(guard, [&] { return system->stopped; });
+    }
+    detail::reap(*system);
+}
+
+Result<SupervisorRef, void> Bastion::supervisor(detail::SupervisorInit init) {
+    auto system = detail::current_system();
+    if (!system) return Err();
+    auto cell = detail::make_supervisor(system->root, BastionPath::root(), init);
+    system->root->add(cell);
+    return Ok(SupervisorRef{std::move(cell)});
+}
+
+Result<ChildrenRef, void> Bastion::children(detail::ChildrenInit init) {
+    auto system = detail::current_system();
+    if (!system) return Err();
+    auto group = detail::make_group(system->root, init);
+    system->root->add(group);
+    return Ok(ChildrenRef{std::move(group)});
+}
+
+}  // namespace bastion

@@ -1,0 +1,73 @@
+#include "actor/cells.hpp"
+
+#include "actor/supervisor_run.hpp"
+
+#include <iostream>
+
+namespace bastion::detail {
+
+void GroupCell::build(const std::shared_ptr<GroupCell>& self) {
+    const std::size_t count = redundancy == 0 ? 1 : redundancy;
+    elements_.reserve(count);
+    for (std::size_t i = 0; i < count; ++i) {
+        const BastionId child = BastionId::new_v4();
+        elements_.push_back(std::make_shared<ActorCell>(child, *path.append(BastionPathElement::Child(child)), self));
+    }
+}
+
+void SupervisorCell::add(Element element) {
+    {
+        std::lock_guard lock{lock_};
+        elements_.push_back(element);
+        if (!deployed_) return;
+    }
+    post(Deploy{std::move(element)});
+}
+
+std::vector<Element> SupervisorCell::elements() const {
+    std::lock_guard lock{lock_};
+    return elements_;
+}
+
+bool SupervisorCell::post(Event event) {
+    auto letter = std::make_unique<OwnedLetter<Event>>(MessageKind::Tell, RefAddr{}, std::move(event));
+    return control_.push(std::move(letter)) == nullptr;
+}
+
+void SupervisorCell::launch() {
+    {
+        std::lock_guard lock{lock_};
+        deployed_ = false;  // the new run deploys everything there is
+    }
+    finished.store(false, std::memory_order_release);
+    control_.reopen();
+    // The handle is dropped: a supervisor is stopped through events, and the executor's shutdown cancels it.
+    (void)system->executor->spawn(SupervisorRun{shared_from_this()});
+}
+
+namespace {
+executor::ExecutorConfig executor_config(const Config& config) {
+    executor::ExecutorConfig result;
+    result.workers = config.workers();
+    result.blocking_threads = config.blocking_threads();
+    return result;
+}
+}  // namespace
+
+System::System(Config config)
+    : config{config},
+      executor{std::make_unique<executor::Executor>(executor_config(config))},
+      root{std::make_shared<SupervisorCell>(NIL_ID, *BastionPath::root().append(BastionPathElement::Supervisor(NIL_ID)),
+                                            std::weak_ptr<SupervisorCell>{}, this)} {}
+
+void System::on_stopped() {
+    std::lock_guard guard{lock};
+    stopped = true;
+    changed.notify_all();
+}
+
+void System::report(const std::string& line) const {
+    if (config.backtraces_shown()) std::cerr << line + '\n' << std::flush;
+}
+
+}  // namespace bastion::detail

@@ -1,0 +1,207 @@
+#pragma once
+// The runtime's side of the actor tree: one cell per actor, children group and supervisor. Refs point at cells, so
+// they stay valid across restarts; a supervisor's lightproc owns the lifecycle fields of the cells below it.
+
+#include <bastion/callbacks.hpp>
+#include <bastion/children.hpp>
+#include <bastion/config.hpp>
+#include <bastion/detail/mailbox.hpp>
+#include <bastion/executor/executor.hpp>
+#include <bastion/failure.hpp>
+#include <bastion/path.hpp>
+#include <bastion/restart_strategy.hpp>
+#include <bastion/supervision_strategy.hpp>
+#include <bastion/terminated.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace bastion::detail {
+
+using Clock = std::chrono::steady_clock;
+
+class GroupCell;
+class SupervisorCell;
+struct System;
+
+/// How an actor or supervisor is being brought down.
+enum class StopMode : std::uint8_t {
+    None,
+    Stop,     // for good, with callbacks
+    Kill,     // for good, without callbacks
+    Restart,  // to be restarted (a sibling failed, or the supervisor restarts)
+};
+
+/// Where a unit (an actor, or a supervisor seen from its parent) is in its life. Only the supervisor touches it.
+enum class Phase : std::uint8_t {
+    Idle,            // built, not started yet
+    Running,
+    Stopping,        // cancelled, waiting for its lightproc to end
+    AwaitingRestart, // down, restarts with the next batch
+    BackingOff,      // down, restarts at restart_at
+    Escalated,       // a supervisor that gave up: down, waiting for its parent's decision
+    Stopped,         // down for good
+};
+
+/// The lifecycle fields a supervisor keeps for each unit below it.
+struct UnitState {
+    Phase phase = Phase::Idle;
+    StopMode stopping = StopMode::None;
+    std::size_t restarts = 0;          // lifetime count, for RestartPolicy::Tries
+    Clock::time_point restart_at{};    // BackingOff only
+    Failure failure;                   // why it is (being) restarted
+    bool before_restart_ran = false;   // its stopping run already called before_restart
+};
+
+class ActorCell {
+public:
+    ActorCell(BastionId id, BastionPath path, std::weak_ptr<GroupCell> group) noexcept
+        : id{id}, path{std::move(path)}, group{std::move(group)} {}
+
+    const BastionId id;
+    const BastionPath path;
+    const std::weak_ptr<GroupCell> group;
+    Mailbox mailbox;
+
+    // Death watch: who is told when this actor stops for good.
+    std::mutex watch_lock;
+    std::vector<RefAddr> watchers;
+    std::optional<ExitReason> terminated;
+
+    // Owned by the supervisor's lightproc.
+    UnitState unit;
+    std::uint64_t incarnation = 0;
+    executor::RecoverableHandle<void> run;
+    std::atomic<StopMode> stop_mode{StopMode::None};  // read by the actor's lightproc as it unwinds
+};
+
+class GroupCell {
+public:
+    GroupCell(BastionId id, BastionPath path, std::weak_ptr<SupervisorCell> supervisor) noexcept
+        : id{id}, path{std::move(path)}, supervisor{std::move(supervisor)} {}
+
+    const BastionId id;
+    const BastionPath path;
+    const std::weak_ptr<SupervisorCell> supervisor;
+
+    // Set while building, read-only once built.
+    std::string name = "__Anonymous__";
+    ExecFn exec;
+    std::size_t redundancy = 1;
+    Callbacks callbacks;
+
+    /// Creates the elements (once the builder closure has returned).
+    void build(const std::shared_ptr<GroupCell>& self);
+    const std::vector<std::shared_ptr<ActorCell>>& elements() const noexcept { return elements_; }
+
+private:
+    std::vector<std::shared_ptr<ActorCell>> elements_;
+};
+
+using Element = std::variant<std::shared_ptr<GroupCell>, std::shared_ptr<SupervisorCell>>;
+
+// What a supervisor's lightproc is told.
+enum class Outcome : std::uint8_t { Returned, Failed, Cancelled };
+struct ChildExited {
+    std::shared_ptr<ActorCell> cell;
+    std::uint64_t incarnation;
+    Outcome outcome;
+    Failure failure;
+};
+struct StopChild {
+    std::shared_ptr<ActorCell> cell;
+    StopMode mode;
+};
+struct StopGroup {
+    std::shared_ptr<GroupCell> group;
+    StopMode mode;
+};
+struct Deploy {
+    Element element;
+};
+struct SetStrategy {
+    SupervisionStrategy strategy;
+};
+struct StopSelf {
+    StopMode mode;
+};
+struct RestartSelf {
+    Failure failure;
+};
+struct SupervisorDown {  // from a child supervisor: stopped for good, or gave up (escalated)
+    std::shared_ptr<SupervisorCell> child;
+    bool escalated;
+    Failure failure;
+};
+using Event = std::variant<ChildExited, StopChild, StopGroup, Deploy, SetStrategy, StopSelf, RestartSelf, SupervisorDown>;
+
+class SupervisorCell : public std::enable_shared_from_this<SupervisorCell> {
+public:
+    SupervisorCell(BastionId id, BastionPath path, std::weak_ptr<SupervisorCell> parent, System* system) noexcept
+        : id{id}, path{std::move(path)}, parent{std::move(parent)}, system{system} {}
+
+    const BastionId id;
+    const BastionPath path;
+    const std::weak_ptr<SupervisorCell> parent;
+    System* const system;
+
+    // Set while building; afterwards only its own lightproc changes them.
+    SupervisionStrategy strategy = SupervisionStrategy::OneForOne;
+    RestartStrategy restart_strategy;
+    Callbacks callbacks;
+
+    /// Adds an element: part of the first deployment, or deployed at once if already running.
+    void add(Element element);
+    /// Snapshot of the elements, in start order.
+    std::vector<Element> elements() const;
+
+    /// Hands an event to its lightproc. False if it has ended for good.
+    bool post(Event event);
+
+    /// Starts its lightproc on the system's executor.
+    void launch();
+
+    // Owned by the parent's lightproc: this supervisor as a unit of its parent.
+    UnitState unit;
+    // Set by its own lightproc when it ends for good.
+    std::atomic<bool> finished{false};
+
+private:
+    friend class SupervisorRun;
+    mutable std::mutex lock_;
+    std::vector<Element> elements_;
+    bool deployed_ = false;  // under lock_: later adds are deployed through an event
+    Mailbox control_;
+};
+
+/// The process's system (one at a time; a stopped one may be replaced by a fresh one).
+struct System {
+    explicit System(Config config);
+
+    Config config;
+    std::unique_ptr<executor::Executor> executor;
+    std::shared_ptr<SupervisorCell> root;
+
+    std::mutex lock;
+    std::condition_variable changed;
+    bool started = false;
+    bool stopped = false;
+    bool reaped = false;
+
+    /// Called by the root supervisor's lightproc as it ends.
+    void on_stopped();
+    /// Reports a failure or a throwing callback on stderr, unless backtraces are hidden.
+    void report(const std::string& line) const;
+};
+
+/// The current system, or null before `Bastion::init`.
+std::shared_ptr<System> current_system();
+
+}  // namespace bastion::detail

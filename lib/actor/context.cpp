@@ -1,0 +1,63 @@
+#include <bastion/context.hpp>
+
+#include "actor/cells.hpp"
+
+#include <bastion/executor/this_proc.hpp>
+
+namespace bastion {
+
+SignedMessage BastionContext::recv() const {
+    return SignedMessage{current_.cell()->mailbox.pop_until(std::chrono::steady_clock::time_point::max())};
+}
+
+std::optional<SignedMessage> BastionContext::try_recv() const {
+    if (auto letter = current_.cell()->mailbox.try_pop()) return SignedMessage{std::move(letter)};
+    return std::nullopt;
+}
+
+Result<SignedMessage, ReceiveError> BastionContext::recv_for(std::chrono::nanoseconds timeout) const {
+    if (auto letter = current_.cell()->mailbox.pop_until(std::chrono::steady_clock::now() + timeout)) {
+        return Ok(SignedMessage{std::move(letter)});
+    }
+    return Err(ReceiveError::Timeout(timeout));
+}
+
+void BastionContext::monitor(const ChildRef& actor) const {
+    detail::ActorCell& cell = *actor.cell();
+    std::optional<ExitReason> terminated;
+    {
+        std::lock_guard lock{cell.watch_lock};
+        terminated = cell.terminated;
+        if (!terminated) cell.watchers.push_back(signature());
+    }
+    if (terminated) (void)tell(signature(), Terminated{actor, *terminated});
+}
+
+namespace detail {
+
+executor::RecoverableHandle<void> deliver_after(std::shared_ptr<ActorCell> to, LetterPtr letter,
+                                                std::chrono::nanoseconds delay) {
+    executor::Executor* here = executor::Executor::current();
+    if (here == nullptr) {
+        auto system = current_system();
+        here = system ? system->executor.get() : &executor::Executor::global();
+    }
+    return here->spawn([to = std::move(to), letter = std::move(letter), delay]() mutable {
+        executor::this_proc::sleep_for(delay);
+        (void)deliver(to, std::move(letter));
+    });
+}
+
+}  // namespace detail
+
+std::ostream& operator<<(std::ostream& out, ExitReason reason) {
+    switch (reason) {
+        case ExitReason::Finished: return out << "Finished";
+        case ExitReason::Stopped: return out << "Stopped";
+        case ExitReason::Killed: return out << "Killed";
+        case ExitReason::GaveUp: return out << "GaveUp";
+    }
+    return out;
+}
+
+}  // namespace bastion

@@ -1,0 +1,113 @@
+#include <bastion/detail/mailbox.hpp>
+#include <bastion/executor/detail/proc_core.hpp>
+#include <bastion/executor/this_proc.hpp>
+
+#include "executor/spinlock.hpp"
+
+#include <thread>
+
+namespace bastion::detail {
+
+using executor::ProcCancelled;
+using executor::detail::current_core;
+using executor::detail::current_parker;
+
+Mailbox::Mailbox() noexcept : head_{&stub_}, tail_{&stub_} {}
+
+Mailbox::~Mailbox() { close(); }
+
+void Mailbox::link(Letter* letter) noexcept {
+    letter->next.store(nullptr, std::memory_order_relaxed);
+    Letter* prev = head_.exchange(letter, std::memory_order_acq_rel);
+    prev->next.store(letter, std::memory_order_release);
+}
+
+LetterPtr Mailbox::push(LetterPtr letter) noexcept {
+    if ((gate_.fetch_add(sender_unit, std::memory_order_acquire) & closed_bit) != 0) {
+        gate_.fetch_sub(sender_unit, std::memory_order_release);
+        return letter;
+    }
+    link(letter.release());
+    gate_.fetch_sub(sender_unit, std::memory_order_release);
+    std::atomic_thread_fence(std::memory_order_seq_cst);  // pairs with WakeSlot::arm: see the letter or wake
+    waiter_.wake();
+    return nullptr;
+}
+
+// Vyukov's pop. Inconsistent: a sender has swapped itself in but not linked yet (a few instructions).
+Mailbox::Pop Mailbox::pop_raw(Letter*& out) noexcept {
+    Letter* tail = tail_;
+    Letter* next = tail->next.load(std::memory_order_acquire);
+    if (tail == &stub_) {
+        if (next == nullptr) {
+            return head_.load(std::memory_order_acquire) == &stub_ ? Pop::Empty : Pop::Inconsistent;
+        }
+        tail_ = next;
+        tail = next;
+        next = next->next.load(std::memory_order_acquire);
+    }
+    if (next != nullptr) {
+        tail_ = next;
+        out = tail;
+        return Pop::Letter;
+    }
+    if (tail != head_.load(std::memory_order_acquire)) return Pop::Inconsistent;
+    link(&stub_);
+    next = tail->next.load(std::memory_order_acquire);
+    if (next != nullptr) {
+        tail_ = next;
+        out = tail;
+        return Pop::Letter;
+    }
+    return Pop::Inconsistent;
+}
+
+LetterPtr Mailbox::try_pop() noexcept {
+    Letter* letter = nullptr;
+    for (unsigned spins = 0;; ++spins) {
+        switch (pop_raw(letter)) {
+            case Pop::Letter: return LetterPtr{letter};
+            case Pop::Empty: return nullptr;
+            case Pop::Inconsistent:
+                // The sender finishes its link within a few instructions unless it was preempted right there.
+                if (spins < 64) {
+                    executor::detail::spin_pause();
+                } else {
+                    std::this_thread::yield();
+                }
+        }
+    }
+}
+
+LetterPtr Mailbox::pop_until(std::chrono::steady_clock::time_point deadline) {
+    executor::detail::ProcCoreBase* core = current_core();
+    executor::detail::Parker& parker = current_parker();
+    for (;;) {
+        if (LetterPtr letter = try_pop()) return letter;
+        if (core != nullptr && core->cancel_requested()) throw ProcCancelled{};
+        if (std::chrono::steady_clock::now() >= deadline) return nullptr;
+        waiter_.arm(parker);
+        // Empty means the stub is at the tail with nothing linked behind it; a sender linking right now sees the
+        // armed slot and wakes us.
+        const bool empty = tail_ == &stub_ && stub_.next.load(std::memory_order_acquire) == nullptr;
+        if (empty) parker.park_until(deadline);
+        waiter_.disarm(parker);
+    }
+}
+
+std::size_t Mailbox::close() noexcept {
+    gate_.fetch_or(closed_bit, std::memory_order_acq_rel);
+    // Senders already past the gate finish their push first, so nothing lands after the drain.
+    for (unsigned spins = 0; gate_.load(std::memory_order_acquire) != closed_bit; ++spins) {
+        if (spins < 64) {
+            executor::detail::spin_pause();
+        } else {
+            std::this_thread::yield();
+        }
+    }
+    std::size_t dropped = 0;
+    while (LetterPtr letter = try_pop()) ++dropped;
+    return dropped;
+}
+
+}  // namespace bastion::detail

@@ -1,0 +1,72 @@
+#include <bastion/answer.hpp>
+#include <bastion/errors.hpp>
+#include <bastion/executor/detail/proc_core.hpp>
+
+namespace bastion {
+
+namespace detail {
+
+LetterPtr AnswerState::fulfil(LetterPtr reply) noexcept {
+    if ((status_.load(std::memory_order_acquire) & forgotten) != 0) return reply;
+    reply_ = std::move(reply);
+    status_.fetch_or(replied, std::memory_order_acq_rel);
+    std::atomic_thread_fence(std::memory_order_seq_cst);  // pairs with WakeSlot::arm
+    waiter_.wake();
+    return nullptr;
+}
+
+void AnswerState::abandon() noexcept {
+    status_.fetch_or(abandoned, std::memory_order_acq_rel);
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+    waiter_.wake();
+}
+
+void AnswerState::forget() noexcept { status_.fetch_or(forgotten, std::memory_order_acq_rel); }
+
+AnswerState::Outcome AnswerState::wait_until(std::chrono::steady_clock::time_point deadline) {
+    executor::detail::ProcCoreBase* core = executor::detail::current_core();
+    executor::detail::Parker& parker = executor::detail::current_parker();
+    for (;;) {
+        const unsigned status = status_.load(std::memory_order_acquire);
+        if ((status & replied) != 0) return Outcome::Replied;
+        if ((status & abandoned) != 0) return Outcome::Abandoned;
+        if (core != nullptr && core->cancel_requested()) throw executor::ProcCancelled{};
+        if (std::chrono::steady_clock::now() >= deadline) return Outcome::Pending;
+        waiter_.arm(parker);
+        if ((status_.load(std::memory_order_acquire) & (replied | abandoned)) == 0) parker.park_until(deadline);
+        waiter_.disarm(parker);
+    }
+}
+
+}  // namespace detail
+
+Result<SignedMessage, ReceiveError> Answer::wait_until(std::chrono::steady_clock::time_point deadline) {
+    if (!state_) return Err(ReceiveError::Other());
+    switch (state_->wait_until(deadline)) {
+        case detail::AnswerState::Outcome::Replied: {
+            auto state = std::move(state_);
+            return Ok(SignedMessage{state->take_reply()});
+        }
+        case detail::AnswerState::Outcome::Abandoned: return Err(ReceiveError::Other());
+        case detail::AnswerState::Outcome::Pending: break;
+    }
+    return Err(ReceiveError::Timeout({}));
+}
+
+std::ostream& operator<<(std::ostream& out, const ReceiveError& error) {
+    if (error.is_timeout()) return out << "Timeout(" << error.waited().count() << "ns)";
+    return out << "Other";
+}
+
+std::ostream& operator<<(std::ostream& out, const SendError& error) {
+    switch (error.kind()) {
+        case SendError::Kind::Disconnected: return out << "Disconnected (the receiver has stopped)";
+        case SendError::Kind::Full: return out << "Full";
+        case SendError::Kind::Other: return out << "Other(" << error.detail() << ")";
+        case SendError::Kind::NoDistributor: return out << "NoDistributor(" << error.detail() << ")";
+        case SendError::Kind::EmptyRecipient: return out << "EmptyRecipient";
+    }
+    return out;
+}
+
+}  // namespace bastion

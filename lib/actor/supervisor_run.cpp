@@ -1,0 +1,428 @@
+#include "actor/supervisor_run.hpp"
+
+#include "actor/actor_run.hpp"
+
+#include <bastion/executor/proc_state.hpp>
+
+#include <algorithm>
+#include <random>
+
+namespace bastion::detail {
+
+namespace {
+
+double unit_random() {
+    thread_local std::minstd_rand generator{std::random_device{}()};
+    return std::uniform_real_distribution<double>{0.0, 1.0}(generator);
+}
+
+std::string describe_current_exception() {
+    try {
+        throw;
+    } catch (const std::exception& e) {
+        return e.what();
+    } catch (...) {
+        return "unknown exception";
+    }
+}
+
+}  // namespace
+
+void terminate_actor(const std::shared_ptr<ActorCell>& cell, ExitReason reason) {
+    cell->mailbox.close();
+    std::vector<RefAddr> watchers;
+    {
+        std::lock_guard lock{cell->watch_lock};
+        if (cell->terminated) return;
+        cell->terminated = reason;
+        watchers.swap(cell->watchers);
+    }
+    for (const RefAddr& watcher : watchers) (void)tell(watcher.cell(), RefAddr{cell}, Terminated{ChildRef{cell}, reason});
+}
+
+template <class F>
+void SupervisorRun::callback(const char* which, F&& fn) const {
+    try {
+        fn(self_->callbacks);
+    } catch (const executor::ProcCancelled&) {
+    } catch (...) {
+        self_->system->report("bastion: callback " + std::string{which} + " of " + self_->path.to_string() +
+                              " threw: " + describe_current_exception());
+    }
+}
+
+void SupervisorRun::operator()() {
+    try {
+        callback("before_start", [](const Callbacks& c) { c.before_start(); });
+        std::vector<Element> elements;
+        {
+            std::lock_guard lock{self_->lock_};
+            self_->deployed_ = true;
+            elements = self_->elements_;
+        }
+        for (const Element& element : elements) deploy(element);
+        while (state_ != State::Finished) {
+            if (LetterPtr letter = self_->control_.pop_until(next_deadline())) {
+                handle(static_cast<OwnedLetter<Event>&>(*letter).value);
+            }
+            restart_due(Clock::now());
+            progress();
+        }
+    } catch (const executor::ProcCancelled&) {
+        // The executor is shutting down under us: nothing is left to supervise.
+        state_ = State::Finished;
+        self_->finished.store(true, std::memory_order_release);
+        if (self_->parent.expired()) self_->system->on_stopped();
+    }
+}
+
+void SupervisorRun::handle(Event& event) {
+    std::visit(
+        [&](auto& e) {
+            using E = std::decay_t<decltype(e)>;
+            if constexpr (std::is_same_v<E, ChildExited>) {
+                on_exited(e);
+            } else if constexpr (std::is_same_v<E, SupervisorDown>) {
+                on_supervisor_down(e);
+            } else if constexpr (std::is_same_v<E, StopChild>) {
+                if (const Unit* unit = find(e.cell.get(), nullptr)) bring_down(*unit, e.mode, {});
+            } else if constexpr (std::is_same_v<E, StopGroup>) {
+                for (const auto& cell : e.group->elements()) {
+                    if (const Unit* unit = find(cell.get(), nullptr)) bring_down(*unit, e.mode, {});
+                }
+            } else if constexpr (std::is_same_v<E, Deploy>) {
+                if (state_ == State::Running) deploy(e.element);
+                rebuild_units();  // a supervisor mid-restart deploys it with everything else
+            } else if constexpr (std::is_same_v<E, SetStrategy>) {
+                self_->strategy = e.strategy;
+            } else if constexpr (std::is_same_v<E, StopSelf>) {
+                if (state_ == State::Finished || state_ == State::Stopping) return;
+                state_ = State::Stopping;
+                stop_mode_ = e.mode;
+                bring_down_all(e.mode, {});
+            } else if constexpr (std::is_same_v<E, RestartSelf>) {
+                if (state_ != State::Running && state_ != State::Escalated) return;
+                state_ = State::Restarting;
+                failure_ = e.failure;
+                callback("before_restart", [&](const Callbacks& c) { c.before_restart(failure_); });
+                bring_down_all(StopMode::Restart, failure_);
+            }
+        },
+        event);
+}
+
+void SupervisorRun::on_exited(ChildExited& exited) {
+    ActorCell& cell = *exited.cell;
+    const Unit* unit = find(&cell, nullptr);
+    if (unit == nullptr || exited.incarnation != cell.incarnation) return;
+    UnitState& state = cell.unit;
+    cell.run = {};
+    if (state.phase == Phase::Stopping) {
+        switch (state.stopping) {
+            case StopMode::Restart: state.phase = Phase::AwaitingRestart; break;
+            case StopMode::Kill: finish_actor(*unit, ExitReason::Killed); break;
+            default: finish_actor(*unit, ExitReason::Stopped); break;
+        }
+        return;
+    }
+    if (state.phase != Phase::Running) return;
+    switch (exited.outcome) {
+        case Outcome::Returned: finish_actor(*unit, ExitReason::Finished); break;
+        case Outcome::Cancelled: finish_actor(*unit, ExitReason::Stopped); break;
+        case Outcome::Failed:
+            self_->system->report("bastion: " + cell.path.to_string() + " " + exited.failure.describe());
+            on_failure(*unit, exited.failure);
+            break;
+    }
+}
+
+void SupervisorRun::on_supervisor_down(SupervisorDown& down) {
+    const Unit* unit = find(nullptr, down.child.get());
+    if (unit == nullptr) return;
+    UnitState& state = unit->state();
+    if (!down.escalated) {
+        state.phase = Phase::Stopped;
+        return;
+    }
+    state.phase = Phase::Escalated;
+    if (state_ == State::Running) on_failure(*unit, down.failure);
+}
+
+void SupervisorRun::on_failure(const Unit& failed, const Failure& failure) {
+    UnitState& state = failed.state();
+    state.failure = failure;
+    state.before_restart_ran = false;
+    if (state_ != State::Running) {
+        // Already on its way down or through a restart: the failed unit just counts as down.
+        if (state_ == State::Stopping && failed.actor) {
+            finish_actor(failed, ExitReason::Stopped);
+        } else if (state.phase != Phase::Escalated) {
+            state.phase = Phase::AwaitingRestart;
+        }
+        return;
+    }
+    if (state.phase != Phase::Escalated) state.phase = Phase::AwaitingRestart;
+    if (auto intensity = self_->restart_strategy.intensity(); intensity && !window_.admit(Clock::now(), *intensity)) {
+        escalate(failure);
+        return;
+    }
+    for (const Unit& unit : targets(failed)) {
+        if (unit.actor != failed.actor || unit.supervisor != failed.supervisor) bring_down(unit, StopMode::Restart, failure);
+    }
+}
+
+void SupervisorRun::escalate(const Failure& failure) {
+    if (self_->parent.expired()) return;  // the root supervisor has no intensity limit to exceed
+    self_->system->report("bastion: supervisor " + self_->path.to_string() +
+                          " gave up: too many restarts; escalating to its parent");
+    state_ = State::Escalating;
+    failure_ = failure;
+    bring_down_all(StopMode::Restart, failure);
+}
+
+// Moves a waiting state forward once nothing is on its way down any more.
+void SupervisorRun::progress() {
+    if (any_stopping()) return;
+    switch (state_) {
+        case State::Running:
+            for (const Unit& unit : units_) {
+                if (unit.state().phase == Phase::AwaitingRestart) schedule_restart(unit);
+            }
+            break;
+        case State::Stopping: finish(); break;
+        case State::Restarting: redeploy(); break;
+        case State::Escalating:
+            state_ = State::Escalated;
+            if (auto parent = self_->parent.lock()) parent->post(SupervisorDown{self_, true, failure_});
+            break;
+        case State::Escalated:
+        case State::Finished: break;
+    }
+}
+
+void SupervisorRun::deploy(const Element& element) {
+    rebuild_units();
+    if (const auto* group = std::get_if<std::shared_ptr<GroupCell>>(&element)) {
+        for (const auto& cell : (*group)->elements()) {
+            if (const Unit* unit = find(cell.get(), nullptr)) start_actor(*unit, false);
+        }
+    } else {
+        const auto& supervisor = std::get<std::shared_ptr<SupervisorCell>>(element);
+        supervisor->unit.phase = Phase::Running;
+        supervisor->launch();
+    }
+}
+
+void SupervisorRun::rebuild_units() {
+    units_.clear();
+    for (const Element& element : self_->elements()) {
+        if (const auto* group = std::get_if<std::shared_ptr<GroupCell>>(&element)) {
+            for (const auto& cell : (*group)->elements()) units_.push_back(Unit{cell, *group, nullptr});
+        } else {
+            units_.push_back(Unit{nullptr, nullptr, std::get<std::shared_ptr<SupervisorCell>>(element)});
+        }
+    }
+}
+
+void SupervisorRun::start_actor(const Unit& unit, bool restart) {
+    ActorCell& cell = *unit.actor;
+    UnitState& state = cell.unit;
+    const bool was_stopped = state.phase == Phase::Stopped || state.phase == Phase::Idle;
+    if (cell.mailbox.is_closed()) cell.mailbox.reopen();
+    if (state.phase == Phase::Stopped) {
+        std::lock_guard lock{cell.watch_lock};
+        cell.terminated.reset();
+    }
+    ++cell.incarnation;
+    cell.stop_mode.store(StopMode::None, std::memory_order_release);
+    state.phase = Phase::Running;
+    state.stopping = StopMode::None;
+    const auto start = restart && !was_stopped ? ActorRun::Start::Restart : ActorRun::Start::Fresh;
+    cell.run = self_->system->executor->spawn(
+        ActorRun{unit.actor, unit.group, self_, cell.incarnation, start, state.failure, state.before_restart_ran});
+}
+
+void SupervisorRun::bring_down(const Unit& unit, StopMode mode, const Failure& why) {
+    UnitState& state = unit.state();
+    const bool for_good = mode != StopMode::Restart;
+    if (unit.actor) {
+        switch (state.phase) {
+            case Phase::Running:
+                state.phase = Phase::Stopping;
+                state.stopping = mode;
+                if (!for_good) {
+                    state.failure = why;
+                    state.before_restart_ran = true;
+                }
+                unit.actor->stop_mode.store(mode, std::memory_order_release);
+                unit.actor->run.cancel();
+                break;
+            case Phase::Stopping:
+                if (for_good && state.stopping == StopMode::Restart) {
+                    state.stopping = mode;  // too late to skip its before_restart, not to keep it down
+                    unit.actor->stop_mode.store(mode, std::memory_order_release);
+                }
+                break;
+            case Phase::AwaitingRestart:
+            case Phase::BackingOff:
+            case Phase::Idle:
+                if (for_good) {
+                    finish_actor(unit, mode == StopMode::Kill ? ExitReason::Killed : ExitReason::Stopped);
+                } else if (state.phase != Phase::Idle) {
+                    state.phase = Phase::AwaitingRestart;
+                }
+                break;
+            case Phase::Escalated:
+            case Phase::Stopped: break;
+        }
+        return;
+    }
+    // A supervisor restarts itself when told to; only a stop for good is waited for.
+    switch (state.phase) {
+        case Phase::Idle: state.phase = Phase::Stopped; break;
+        case Phase::Stopped:
+        case Phase::Stopping: break;
+        default:
+            if (for_good) {
+                state.phase = Phase::Stopping;
+                unit.supervisor->post(StopSelf{mode});
+            } else if (state.phase == Phase::Running) {
+                unit.supervisor->post(RestartSelf{why});
+            } else {
+                state.phase = Phase::AwaitingRestart;
+            }
+    }
+}
+
+void SupervisorRun::bring_down_all(StopMode mode, const Failure& why) {
+    for (auto it = units_.rbegin(); it != units_.rend(); ++it) bring_down(*it, mode, why);
+}
+
+void SupervisorRun::schedule_restart(const Unit& unit) {
+    UnitState& state = unit.state();
+    if (!self_->restart_strategy.restart_policy().allows(state.restarts)) {
+        give_up(unit);
+        return;
+    }
+    const auto& strategy = self_->restart_strategy.strategy();
+    const auto delay = strategy.calculate(state.restarts);
+    ++state.restarts;
+    if (delay && delay->count() > 0) {
+        state.phase = Phase::BackingOff;
+        state.restart_at = Clock::now() + strategy.jittered(*delay, unit_random());
+        return;
+    }
+    restart(unit);
+}
+
+void SupervisorRun::restart(const Unit& unit) {
+    if (unit.actor) {
+        start_actor(unit, true);
+        return;
+    }
+    unit.state().phase = Phase::Running;
+    unit.supervisor->post(RestartSelf{unit.state().failure});
+}
+
+void SupervisorRun::give_up(const Unit& unit) {
+    if (unit.actor) {
+        finish_actor(unit, ExitReason::GaveUp);
+        try {
+            unit.group->callbacks.after_stop();
+        } catch (...) {
+            self_->system->report("bastion: callback after_stop of " + unit.actor->path.to_string() +
+                                  " threw: " + describe_current_exception());
+        }
+        return;
+    }
+    unit.state().phase = Phase::Stopping;
+    unit.supervisor->post(StopSelf{StopMode::Stop});
+}
+
+void SupervisorRun::finish_actor(const Unit& unit, ExitReason reason) {
+    unit.actor->unit.phase = Phase::Stopped;
+    terminate_actor(unit.actor, reason);
+}
+
+void SupervisorRun::restart_due(Clock::time_point now) {
+    if (state_ != State::Running) return;
+    for (const Unit& unit : units_) {
+        UnitState& state = unit.state();
+        if (state.phase == Phase::BackingOff && state.restart_at <= now) restart(unit);
+    }
+}
+
+// The second half of a supervisor's own restart: everything below it is down; bring it all up again.
+void SupervisorRun::redeploy() {
+    rebuild_units();
+    for (const Unit& unit : units_) {
+        UnitState& state = unit.state();
+        if (unit.actor) {
+            if (state.phase != Phase::Running && state.phase != Phase::Stopping) start_actor(unit, true);
+        } else if (state.phase == Phase::Stopped || state.phase == Phase::Idle ||
+                   unit.supervisor->finished.load(std::memory_order_acquire)) {
+            state.phase = Phase::Running;
+            unit.supervisor->launch();
+        } else if (state.phase != Phase::Running) {
+            state.phase = Phase::Running;
+            unit.supervisor->post(RestartSelf{failure_});
+        }
+    }
+    state_ = State::Running;
+    window_ = RestartWindow{};
+    callback("after_restart", [&](const Callbacks& c) { c.after_restart(failure_); });
+}
+
+void SupervisorRun::finish() {
+    for (const Unit& unit : units_) {
+        if (unit.actor && unit.state().phase != Phase::Stopped) {
+            finish_actor(unit, stop_mode_ == StopMode::Kill ? ExitReason::Killed : ExitReason::Stopped);
+        }
+    }
+    if (stop_mode_ == StopMode::Stop) callback("after_stop", [](const Callbacks& c) { c.after_stop(); });
+    state_ = State::Finished;
+    self_->finished.store(true, std::memory_order_release);
+    self_->control_.close();
+    if (auto parent = self_->parent.lock()) {
+        parent->post(SupervisorDown{self_, false, {}});
+    } else {
+        self_->system->on_stopped();
+    }
+}
+
+bool SupervisorRun::any_stopping() const noexcept {
+    return std::any_of(units_.begin(), units_.end(), [](const Unit& u) { return u.state().phase == Phase::Stopping; });
+}
+
+Clock::time_point SupervisorRun::next_deadline() const noexcept {
+    Clock::time_point next = Clock::time_point::max();
+    if (state_ != State::Running) return next;
+    for (const Unit& unit : units_) {
+        const UnitState& state = unit.state();
+        if (state.phase == Phase::BackingOff) next = std::min(next, state.restart_at);
+    }
+    return next;
+}
+
+std::vector<SupervisorRun::Unit> SupervisorRun::targets(const Unit& failed) const {
+    switch (self_->strategy) {
+        case SupervisionStrategy::OneForOne: return {failed};
+        case SupervisionStrategy::OneForAll: return units_;
+        case SupervisionStrategy::RestForOne: {
+            auto it = std::find_if(units_.begin(), units_.end(), [&](const Unit& u) {
+                return u.actor == failed.actor && u.supervisor == failed.supervisor;
+            });
+            return {it, units_.end()};
+        }
+    }
+    return {failed};
+}
+
+const SupervisorRun::Unit* SupervisorRun::find(const ActorCell* actor, const SupervisorCell* supervisor) const noexcept {
+    for (const Unit& unit : units_) {
+        if (actor != nullptr ? unit.actor.get() == actor : unit.supervisor.get() == supervisor) return &unit;
+    }
+    return nullptr;
+}
+
+}  // namespace bastion::detail

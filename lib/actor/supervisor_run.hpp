@@ -1,0 +1,69 @@
+#pragma once
+// The lightproc of a supervisor: it starts its elements, hears when they end, restarts them by its strategies, and
+// stops them. Everything about its units' lifecycles happens here, one event at a time.
+
+#include "actor/cells.hpp"
+
+#include <bastion/restart_strategy.hpp>
+
+#include <memory>
+#include <vector>
+
+namespace bastion::detail {
+
+class SupervisorRun {
+public:
+    explicit SupervisorRun(std::shared_ptr<SupervisorCell> self) noexcept : self_{std::move(self)} {}
+    void operator()();
+
+private:
+    enum class State { Running, Stopping, Restarting, Escalating, Escalated, Finished };
+
+    // An actor, or a supervisor seen as one restartable unit.
+    struct Unit {
+        std::shared_ptr<ActorCell> actor;
+        std::shared_ptr<GroupCell> group;
+        std::shared_ptr<SupervisorCell> supervisor;
+        UnitState& state() const noexcept { return actor ? actor->unit : supervisor->unit; }
+    };
+
+    void handle(Event& event);
+    void on_exited(ChildExited& exited);
+    void on_supervisor_down(SupervisorDown& down);
+    void on_failure(const Unit& failed, const Failure& failure);
+    void escalate(const Failure& failure);
+    void progress();
+
+    void deploy(const Element& element);
+    void rebuild_units();
+    void start_actor(const Unit& unit, bool restart);
+    void bring_down(const Unit& unit, StopMode mode, const Failure& why);
+    void bring_down_all(StopMode mode, const Failure& why);
+    void schedule_restart(const Unit& unit);
+    void restart(const Unit& unit);
+    void give_up(const Unit& unit);
+    void finish_actor(const Unit& unit, ExitReason reason);
+    void restart_due(Clock::time_point now);
+    void redeploy();
+    void finish();
+
+    bool any_stopping() const noexcept;
+    Clock::time_point next_deadline() const noexcept;
+    std::vector<Unit> targets(const Unit& failed) const;
+    const Unit* find(const ActorCell* actor, const SupervisorCell* supervisor) const noexcept;
+
+    template <class F>
+    void callback(const char* which, F&& fn) const;
+
+    std::shared_ptr<SupervisorCell> self_;
+    State state_ = State::Running;
+    StopMode stop_mode_ = StopMode::None;
+    Failure failure_;  // why this supervisor restarts or gave up
+    RestartWindow window_;
+    std::vector<Unit> units_;  // every element's units, in start order
+};
+
+/// Notifies watchers and closes the mailbox of an actor that stopped for good.
+void terminate_actor(const std::shared_ptr<ActorCell>& cell, ExitReason reason);
+
+}  // namespace bastion::detail
