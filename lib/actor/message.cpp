@@ -6,6 +6,10 @@ namespace bastion {
 
 namespace detail {
 
+Letter::~Letter() {
+    if (answer) answer->abandon();
+}
+
 LetterPtr AnswerState::fulfil(LetterPtr reply) noexcept {
     if ((status_.load(std::memory_order_acquire) & forgotten) != 0) return reply;
     reply_ = std::move(reply);

@@ -23,7 +23,8 @@ public:
         : kind{kind}, type{&type}, sign{std::move(sign)} {}
     Letter(const Letter&) = delete;
     Letter& operator=(const Letter&) = delete;
-    virtual ~Letter() = default;
+    /// Drops the reply channel of an ask nobody took it from, so the asker learns no answer will come.
+    virtual ~Letter();
 
     /// The payload: a `T*` for tell and ask, a `const T*` for broadcast, where `*type == typeid(T)`.
     virtual void* payload() noexcept = 0;

@@ -1,0 +1,341 @@
+// Tell, ask, broadcast, signatures and mailboxes, on a running system.
+
+#include "support/system.hpp"
+
+#include <bastion/answer.hpp>
+#include <bastion/bastion.hpp>
+#include <bastion/executor/spawn.hpp>
+#include <bastion/terminated.hpp>
+
+#include <doctest/doctest.h>
+
+#include <atomic>
+#include <future>
+#include <memory>
+#include <random>
+#include <string>
+#include <string_view>
+
+using namespace bastion;
+using namespace std::chrono_literals;
+using bastion::test::Log;
+using bastion::test::RunningSystem;
+using bastion::test::wait_until;
+
+namespace {
+
+// An actor that answers every ask of an int with the int doubled and every ask of a std::string with its length.
+Exec doubler(BastionContext ctx) {
+    for (;;) {
+        SignedMessage signed_msg = ctx.recv();
+        Msg& msg = signed_msg.msg();
+        if (!msg.is_ask()) continue;
+        auto sender = msg.take_sender();
+        if (const int* n = msg.downcast_ref<int>()) {
+            (void)std::move(*sender).reply(*n * 2);
+        } else if (const std::string* s = msg.downcast_ref<std::string>()) {
+            (void)std::move(*sender).reply(s->size());
+        }
+        // Anything else: the sender is dropped unanswered.
+    }
+}
+
+ChildRef spawn_one(Exec (*exec)(BastionContext)) {
+    return Bastion::children([exec](Children c) { return c.with_exec(exec); }).expect("children").elems().at(0);
+}
+
+}  // namespace
+
+TEST_CASE("ask and answer round trip over 1000 random payloads (upstream prop_children_message)") {
+    RunningSystem system;
+    ChildRef child = spawn_one(doubler);
+    std::mt19937 random{42};
+    for (int i = 0; i < 1000; ++i) {
+        const int n = static_cast<int>(random() % 1000000);
+        Answer answer = child.ask_anonymously(n).expect("ask");
+        SignedMessage reply = answer.get_for(5s).expect("reply in time");
+        REQUIRE(reply.msg().is_tell());
+        REQUIRE(reply.msg().downcast_ref<int>() != nullptr);
+        CHECK(*reply.msg().downcast_ref<int>() == 2 * n);
+    }
+}
+
+TEST_CASE("a reply is signed with the replier's address; an anonymous ask is unidentified") {
+    RunningSystem system;
+    ChildRef child = spawn_one(doubler);
+    SignedMessage reply = child.ask_anonymously(std::string{"four"}).expect("ask").get_for(5s).expect("reply");
+    CHECK(reply.signature() == child.addr());
+    CHECK(reply.signature().is_sender_identified());
+    CHECK(reply.signature().path() == child.path());
+    CHECK(*reply.msg().downcast_ref<std::size_t>() == 4);
+    CHECK_FALSE(RefAddr{}.is_sender_identified());
+    CHECK(RefAddr{}.path().is_dead_letters());
+}
+
+TEST_CASE("types match exactly: const char*, std::string and std::string_view are different messages") {
+    RunningSystem system;
+    ChildRef child = spawn_one(doubler);
+    // doubler answers std::string asks only: the other two are dropped unanswered.
+    CHECK(child.ask_anonymously(std::string{"abc"}).expect("ask").get_for(5s).is_ok());
+    auto as_literal = child.ask_anonymously("abc").expect("ask").get_for(5s);
+    REQUIRE(as_literal.is_err());
+    CHECK(as_literal.unwrap_err() == ReceiveError::Other());
+    CHECK(child.ask_anonymously(std::string_view{"abc"}).expect("ask").get_for(5s).is_err());
+}
+
+TEST_CASE("an ask the receiver drops resolves to an error, from a thread and from a lightproc") {
+    RunningSystem system;
+    ChildRef child = spawn_one(doubler);
+    CHECK_THROWS_AS(child.ask_anonymously(1.5).expect("ask").get(), AnswerError);
+    auto from_proc = executor::run([&] { return child.ask_anonymously(2.5).expect("ask").try_get().is_err(); });
+    CHECK(from_proc);
+}
+
+TEST_CASE("an ask whose receiver fails resolves to an error") {
+    RunningSystem system;
+    ChildRef child = spawn_one([](BastionContext ctx) -> Exec {
+        SignedMessage question = ctx.recv();
+        throw std::runtime_error{"failing while holding an ask"};
+    });
+    auto reply = child.ask_anonymously(7).expect("ask").get_for(5s);
+    REQUIRE(reply.is_err());
+    CHECK(reply.unwrap_err() == ReceiveError::Other());
+}
+
+TEST_CASE("move-only payloads travel by tell and by ask, and come back from a stopped actor") {
+    RunningSystem system;
+    auto seen = std::make_shared<std::atomic<int>>(0);
+    ChildRef child = Bastion::children([seen](Children c) {
+                         return c.with_exec([seen](BastionContext ctx) -> Exec {
+                             for (;;) {
+                                 SignedMessage m = ctx.recv();
+                                 auto sender = m.msg().take_sender();  // before downcast consumes the Msg
+                                 auto owned = std::move(m.msg()).downcast<std::unique_ptr<int>>();
+                                 if (owned.is_err()) continue;
+                                 std::unique_ptr<int> value = std::move(owned).unwrap();
+                                 seen->fetch_add(*value);
+                                 if (sender) {
+                                     (void)std::move(*sender).reply(std::make_unique<int>(*value + 1));
+                                 }
+                             }
+                         });
+                     }).expect("children").elems().at(0);
+    CHECK(child.tell_anonymously(std::make_unique<int>(5)).is_ok());
+    SignedMessage reply = child.ask_anonymously(std::make_unique<int>(10)).expect("ask").get_for(5s).expect("reply");
+    auto back = std::move(reply.msg()).downcast<std::unique_ptr<int>>();
+    REQUIRE(back.is_ok());
+    CHECK(*std::move(back).unwrap() == 11);
+    CHECK(seen->load() == 15);
+
+    REQUIRE(child.stop().is_ok());
+    REQUIRE(wait_until("the child's mailbox closes", [&] {
+        auto probe = child.tell_anonymously(std::make_unique<int>(0));
+        return probe.is_err();
+    }));
+    auto returned = child.tell_anonymously(std::make_unique<int>(99));
+    REQUIRE(returned.is_err());
+    CHECK(*std::move(returned).unwrap_err() == 99);
+    auto try_returned = child.try_tell_anonymously(std::make_unique<int>(98));
+    REQUIRE(try_returned.is_err());
+    SendError error = std::move(try_returned).unwrap_err();
+    CHECK(error.kind() == SendError::Kind::Disconnected);
+    Msg msg = error.take_msg();
+    CHECK(**msg.downcast_ref<std::unique_ptr<int>>() == 98);
+    CHECK(child.ask_anonymously(std::make_unique<int>(97)).is_err());
+}
+
+TEST_CASE("FIFO per sender: 10000 tells arrive in order") {
+    RunningSystem system;
+    auto next = std::make_shared<std::atomic<int>>(0);
+    auto in_order = std::make_shared<std::atomic<bool>>(true);
+    ChildRef child = Bastion::children([=](Children c) {
+                         return c.with_exec([=](BastionContext ctx) -> Exec {
+                             for (;;) {
+                                 SignedMessage m = ctx.recv();
+                                 const int got = *m.msg().downcast_ref<int>();
+                                 if (got != next->load()) in_order->store(false);
+                                 next->fetch_add(1);
+                             }
+                         });
+                     }).expect("children").elems().at(0);
+    for (int i = 0; i < 10000; ++i) REQUIRE(child.tell_anonymously(i).is_ok());
+    wait_until("10000 messages", [&] { return next->load() == 10000; });
+    CHECK(in_order->load());
+}
+
+TEST_CASE("try_recv and try_recv_timeout (upstream context tests)") {
+    RunningSystem system;
+    Log log;
+    ChildRef child = Bastion::children([&](Children c) {
+                         return c.with_exec([&](BastionContext ctx) -> Exec {
+                             log.add(ctx.try_recv() ? "try_recv: some" : "try_recv: none");
+                             auto timed = ctx.try_recv_timeout(20ms);
+                             log.add(timed.is_err() && timed.unwrap_err().is_timeout() ? "timeout" : "no timeout");
+                             log.add("ready");
+                             auto got = ctx.try_recv_timeout(5s);
+                             log.add(got.is_ok() && *got.unwrap().msg().downcast_ref<int>() == 3 ? "got 3" : "wrong");
+                             return Ok();
+                         });
+                     }).expect("children").elems().at(0);
+    REQUIRE(log.wait_count("ready", 1));
+    REQUIRE(child.tell_anonymously(3).is_ok());
+    REQUIRE(log.wait_count("got 3", 1));
+    CHECK(log.lines() == std::vector<std::string>{"try_recv: none", "timeout", "ready", "got 3"});
+}
+
+TEST_CASE("messages sent before start wait in the mailbox and are handled on start") {
+    RunningSystem system{Config{}.hide_backtraces(), false};
+    auto got = std::make_shared<std::atomic<int>>(0);
+    ChildRef child = Bastion::children([got](Children c) {
+                         return c.with_exec([got](BastionContext ctx) -> Exec {
+                             for (;;) got->fetch_add(*ctx.recv().msg().downcast_ref<int>());
+                         });
+                     }).expect("children").elems().at(0);
+    REQUIRE(child.tell_anonymously(20).is_ok());
+    REQUIRE(child.tell_anonymously(22).is_ok());
+    CHECK(got->load() == 0);
+    Bastion::start();
+    CHECK(wait_until("both messages", [&] { return got->load() == 42; }));
+}
+
+TEST_CASE("broadcast reaches every child exactly once, shared and by const reference") {
+    RunningSystem system;
+    auto received = std::make_shared<std::array<std::atomic<int>, 8>>();
+    auto index = std::make_shared<std::atomic<int>>(0);
+    ChildrenRef group = Bastion::children([=](Children c) {
+                            return c.with_redundancy(8).with_exec([=](BastionContext ctx) -> Exec {
+                                const int me = index->fetch_add(1);
+                                for (;;) {
+                                    SignedMessage m = ctx.recv();
+                                    if (m.msg().is_broadcast() && m.msg().downcast_ref<std::string>()) {
+                                        (*received)[static_cast<std::size_t>(me)].fetch_add(1);
+                                    }
+                                }
+                            });
+                        }).expect("children");
+    CHECK(group.elems().size() == 8);
+    REQUIRE(Bastion::broadcast(std::string{"to all"}).is_ok());
+    REQUIRE(group.broadcast(std::string{"to the group"}).is_ok());
+    REQUIRE(wait_until("16 deliveries", [&] {
+        int sum = 0;
+        for (auto& r : *received) sum += r.load();
+        return sum == 16;
+    }));
+    for (auto& r : *received) CHECK(r.load() == 2);
+}
+
+TEST_CASE("redundancy 0..32 creates that many elements (0 counts as 1; upstream prop_children_redundancy)") {
+    RunningSystem system;
+    for (std::size_t redundancy = 0; redundancy <= 32; ++redundancy) {
+        ChildrenRef group = Bastion::children([&](Children c) {
+                                return c.with_redundancy(redundancy).with_exec([](BastionContext ctx) -> Exec {
+                                    (void)ctx.recv();
+                                    return Ok();
+                                });
+                            }).expect("children");
+        CHECK(group.elems().size() == std::max<std::size_t>(redundancy, 1));
+    }
+}
+
+TEST_CASE("run(blocking(ask)) 1..=100 answers in order, each exactly once (upstream run_blocking)") {
+    RunningSystem system;
+    auto counter = std::make_shared<std::atomic<int>>(0);
+    ChildRef child = Bastion::children([counter](Children c) {
+                         return c.with_exec([counter](BastionContext ctx) -> Exec {
+                             for (;;) {
+                                 SignedMessage m = ctx.recv();
+                                 if (auto sender = m.msg().take_sender()) {
+                                     (void)std::move(*sender).reply(counter->fetch_add(1) + 1);
+                                 }
+                             }
+                         });
+                     }).expect("children").elems().at(0);
+    for (int i = 1; i <= 100; ++i) {
+        auto reply = executor::run(executor::blocking([&] {
+            std::this_thread::sleep_for(1ms);
+            return child.ask_anonymously("hello").expect("ask").get();
+        }));
+        REQUIRE(reply.has_value());
+        CHECK(*reply->msg().downcast_ref<int>() == i);
+    }
+}
+
+TEST_CASE("ctx.tell signs with the sender; a reply to that signature comes back to it") {
+    RunningSystem system;
+    Log log;
+    ChildRef echo = spawn_one([](BastionContext ctx) -> Exec {
+        for (;;) {
+            SignedMessage m = ctx.recv();
+            if (const int* n = m.msg().downcast_ref<int>()) (void)ctx.tell(m.signature(), *n + 1);
+        }
+    });
+    Bastion::children([&](Children c) {
+        return c.with_exec([&, echo](BastionContext ctx) -> Exec {
+            REQUIRE(ctx.tell(echo.addr(), 41).is_ok());
+            SignedMessage reply = ctx.recv();
+            log.add(reply.signature() == echo.addr() && *reply.msg().downcast_ref<int>() == 42 ? "ok" : "wrong");
+            return Ok();
+        });
+    }).expect("children");
+    CHECK(log.wait_count("ok", 1));
+}
+
+TEST_CASE("death watch: a monitor is told once the actor stops for good, not when it restarts") {
+    RunningSystem system;
+    Log log;
+    auto starts = std::make_shared<std::atomic<int>>(0);
+    ChildRef target = Bastion::children([starts](Children c) {
+                          return c.with_exec([starts](BastionContext ctx) -> Exec {
+                              if (starts->fetch_add(1) == 0) throw std::runtime_error{"first run fails"};
+                              (void)ctx.recv();
+                              return Ok();  // the second run finishes after one message
+                          });
+                      }).expect("children").elems().at(0);
+    Bastion::children([&, target](Children c) {
+        return c.with_exec([&, target](BastionContext ctx) -> Exec {
+            ctx.monitor(target);
+            log.add("watching");
+            SignedMessage m = ctx.recv();
+            const Terminated* t = m.msg().downcast_ref<Terminated>();
+            log.add(t != nullptr && t->actor == target && t->reason == ExitReason::Finished &&
+                            m.signature() == target.addr()
+                        ? "terminated: finished"
+                        : "wrong");
+            return Ok();
+        });
+    }).expect("children");
+    REQUIRE(log.wait_count("watching", 1));
+    REQUIRE(wait_until("the restart", [&] { return starts->load() == 2; }));
+    CHECK(log.count("terminated: finished") == 0);
+    REQUIRE(target.tell_anonymously(1).is_ok());
+    CHECK(log.wait_count("terminated: finished", 1));
+}
+
+TEST_CASE("send_after delivers once the delay has passed, and a cancelled timer never does") {
+    RunningSystem system;
+    Log log;
+    Bastion::children([&](Children c) {
+        return c.with_exec([&](BastionContext ctx) -> Exec {
+            const auto start = std::chrono::steady_clock::now();
+            auto cancelled = ctx.send_after(ctx.signature(), std::string{"cancelled"}, 30ms);
+            cancelled.cancel();
+            (void)ctx.send_after(ctx.signature(), std::string{"late"}, 50ms);
+            SignedMessage m = ctx.recv();
+            const auto waited = std::chrono::steady_clock::now() - start;
+            log.add(*m.msg().downcast_ref<std::string>());
+            log.add(waited >= 50ms ? "after the delay" : "too early");
+            log.add(ctx.try_recv_timeout(100ms).is_err() ? "nothing else" : "something else");
+            return Ok();
+        });
+    }).expect("children");
+    REQUIRE(wait_until("the actor's verdict", [&] { return log.lines().size() == 3; }));
+    CHECK(log.lines() == std::vector<std::string>{"late", "after the delay", "nothing else"});
+}
+
+TEST_CASE("a stopped system can be initialised and started again in the same process") {
+    for (int round = 0; round < 3; ++round) {
+        RunningSystem system;
+        ChildRef child = spawn_one(doubler);
+        CHECK(*child.ask_anonymously(round).expect("ask").get().msg().downcast_ref<int>() == 2 * round);
+    }
+}
