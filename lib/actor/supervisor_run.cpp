@@ -152,16 +152,12 @@ void SupervisorRun::on_failure(const Unit& failed, const Failure& failure) {
     UnitState& state = failed.state();
     state.failure = failure;
     state.before_restart_ran = false;
-    if (state_ != State::Running) {
-        // Already on its way down or through a restart: the failed unit just counts as down.
-        if (state_ == State::Stopping && failed.actor) {
-            finish_actor(failed, ExitReason::Stopped);
-        } else if (state.phase != Phase::Escalated) {
-            state.phase = Phase::AwaitingRestart;
-        }
+    if (state_ == State::Stopping && failed.actor) {
+        finish_actor(failed, ExitReason::Stopped);  // on its way down anyway
         return;
     }
-    if (state.phase != Phase::Escalated) state.phase = Phase::AwaitingRestart;
+    state.phase = Phase::AwaitingRestart;
+    if (state_ != State::Running) return;  // mid-restart or giving up: it is down, and comes back with the rest
     if (auto intensity = self_->restart_strategy.intensity(); intensity && !window_.admit(Clock::now(), *intensity)) {
         escalate(failure);
         return;

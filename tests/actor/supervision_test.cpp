@@ -1,0 +1,421 @@
+// Supervision: which actors restart, when, how often, with what callbacks; stop and kill.
+
+#include "support/system.hpp"
+
+#include <bastion/answer.hpp>
+#include <bastion/bastion.hpp>
+#include <bastion/terminated.hpp>
+
+#include <doctest/doctest.h>
+
+#include <atomic>
+#include <future>
+#include <map>
+#include <memory>
+#include <string>
+#include <thread>
+
+using namespace bastion;
+using namespace std::chrono_literals;
+using bastion::test::Log;
+using bastion::test::RunningSystem;
+using bastion::test::wait_until;
+
+namespace {
+
+// Records each run of each actor: "start <name>", and "end <name>" when the run ends (for whatever reason). An actor
+// fails when told the string "fail" and finishes when told "done"; it answers any int ask with its run count.
+struct Probe {
+    Log log;
+    std::mutex lock;
+    std::map<std::string, int> runs;       // by group name, all its actors together
+    std::map<BastionId, int> actor_runs;   // by actor
+    std::map<BastionId, int> live;         // runs currently inside their exec
+    std::atomic<int> overlap{0};           // times two runs of one actor were live at once
+
+    int begin(const std::string& name, const BastionId& id) {
+        std::lock_guard guard{lock};
+        if (++live[id] > 1) overlap.fetch_add(1);
+        log.add("start " + name);
+        ++runs[name];
+        return ++actor_runs[id];
+    }
+    void end(const std::string& name, const BastionId& id) {
+        std::lock_guard guard{lock};
+        --live[id];
+        log.add("end " + name);
+    }
+    int run_count(const std::string& name) {
+        std::lock_guard guard{lock};
+        return runs[name];
+    }
+};
+
+Children worker(Children children, std::shared_ptr<Probe> probe, std::string name) {
+    return children.with_name(name).with_exec([probe, name](BastionContext ctx) -> Exec {
+        const int run = probe->begin(name, ctx.current().id());
+        struct End {
+            Probe& probe;
+            const std::string& name;
+            BastionId id;
+            ~End() { probe.end(name, id); }
+        } end{*probe, name, ctx.current().id()};
+        for (;;) {
+            SignedMessage m = ctx.recv();
+            if (const std::string* s = m.msg().downcast_ref<std::string>()) {
+                if (*s == "fail") throw std::runtime_error{name + " fails"};
+                if (*s == "done") return Ok();
+            }
+            if (auto sender = m.msg().take_sender()) (void)std::move(*sender).reply(run);
+        }
+    });
+}
+
+int ask_run(const ChildRef& child) {
+    return *child.ask_anonymously(0).expect("ask").get_for(5s).expect("reply").msg().downcast_ref<int>();
+}
+
+}  // namespace
+
+TEST_CASE("one-for-one restarts the failed actor only, with the same id, reachable through the old ref") {
+    RunningSystem system;
+    auto probe = std::make_shared<Probe>();
+    ChildRef a{nullptr}, b{nullptr};
+    Bastion::supervisor([&](Supervisor sp) {
+        ChildrenRef ga = sp.children_ref([&](Children c) { return worker(c, probe, "a"); });
+        ChildrenRef gb = sp.children_ref([&](Children c) { return worker(c, probe, "b"); });
+        a = ga.elems().at(0);
+        b = gb.elems().at(0);
+        return sp.with_strategy(SupervisionStrategy::OneForOne);
+    }).expect("supervisor");
+    CHECK(ask_run(a) == 1);
+    CHECK(ask_run(b) == 1);
+    const BastionId a_id = a.id();
+    REQUIRE(a.tell_anonymously(std::string{"fail"}).is_ok());
+    CHECK(ask_run(a) == 2);  // the ref taken before the restart reaches the new run
+    CHECK(a.id() == a_id);
+    CHECK(ask_run(b) == 1);
+    CHECK(probe->run_count("b") == 1);
+    CHECK(probe->overlap.load() == 0);
+}
+
+TEST_CASE("one-for-all stops the healthy siblings before restarting everyone") {
+    RunningSystem system;
+    auto probe = std::make_shared<Probe>();
+    std::vector<ChildRef> elems;
+    Bastion::supervisor([&](Supervisor sp) {
+        elems = sp.children_ref([&](Children c) { return worker(c, probe, "x").with_redundancy(3); }).elems();
+        ChildrenRef other = sp.children_ref([&](Children c) { return worker(c, probe, "y"); });
+        elems.push_back(other.elems().at(0));
+        return sp.with_strategy(SupervisionStrategy::OneForAll);
+    }).expect("supervisor");
+    for (const ChildRef& e : elems) CHECK(ask_run(e) == 1);
+    REQUIRE(elems[1].tell_anonymously(std::string{"fail"}).is_ok());
+    // An ask sent right away could still reach a sibling's first run before it is stopped: wait for the restarts.
+    REQUIRE(wait_until("every restart", [&] { return probe->run_count("x") == 6 && probe->run_count("y") == 2; }));
+    for (const ChildRef& e : elems) CHECK(ask_run(e) == 2);
+    CHECK(probe->run_count("x") == 6);
+    CHECK(probe->run_count("y") == 2);
+    CHECK(probe->overlap.load() == 0);
+    // Every first run ended before any second run started.
+    const auto lines = probe->log.lines();
+    long last_end = -1, first_restart = -1;
+    int starts = 0;
+    for (long i = 0; i < static_cast<long>(lines.size()); ++i) {
+        if (lines[static_cast<std::size_t>(i)].rfind("end", 0) == 0 && first_restart < 0) last_end = i;
+        if (lines[static_cast<std::size_t>(i)].rfind("start", 0) == 0 && ++starts == 5) first_restart = i;
+    }
+    CHECK(last_end < first_restart);
+}
+
+TEST_CASE("rest-for-one restarts the failed actor and everything started after it, across groups") {
+    RunningSystem system;
+    auto probe = std::make_shared<Probe>();
+    std::vector<ChildRef> first, second;
+    Bastion::supervisor([&](Supervisor sp) {
+        first = sp.children_ref([&](Children c) { return worker(c, probe, "first").with_redundancy(3); }).elems();
+        second = sp.children_ref([&](Children c) { return worker(c, probe, "second"); }).elems();
+        return sp.with_strategy(SupervisionStrategy::RestForOne);
+    }).expect("supervisor");
+    for (const auto& e : first) CHECK(ask_run(e) == 1);
+    CHECK(ask_run(second[0]) == 1);
+    REQUIRE(first[1].tell_anonymously(std::string{"fail"}).is_ok());
+    REQUIRE(wait_until("the restarts", [&] { return probe->run_count("second") == 2; }));
+    CHECK(ask_run(first[1]) == 2);
+    CHECK(ask_run(first[2]) == 2);
+    CHECK(ask_run(second[0]) == 2);
+    CHECK(ask_run(first[0]) == 1);
+    CHECK(probe->run_count("first") == 5);
+    CHECK(probe->overlap.load() == 0);
+}
+
+TEST_CASE("the unread mailbox survives a restart") {
+    RunningSystem system;
+    auto probe = std::make_shared<Probe>();
+    ChildRef a = Bastion::children([&](Children c) { return worker(c, probe, "a"); }).expect("children").elems().at(0);
+    CHECK(ask_run(a) == 1);
+    REQUIRE(a.tell_anonymously(std::string{"fail"}).is_ok());
+    // Queued behind the failing message: answered by the next run.
+    auto answer = a.ask_anonymously(0).expect("ask");
+    CHECK(*answer.get_for(5s).expect("reply").msg().downcast_ref<int>() == 2);
+}
+
+TEST_CASE("an actor that returns normally is removed, not restarted") {
+    RunningSystem system;
+    auto probe = std::make_shared<Probe>();
+    ChildRef a = Bastion::children([&](Children c) { return worker(c, probe, "a"); }).expect("children").elems().at(0);
+    REQUIRE(a.tell_anonymously(std::string{"done"}).is_ok());
+    REQUIRE(wait_until("the mailbox closes", [&] { return a.tell_anonymously(1).is_err(); }));
+    CHECK(probe->run_count("a") == 1);
+}
+
+TEST_CASE("Tries(n) restarts n times, then gives up: the watcher is told, sends come back") {
+    RunningSystem system;
+    auto starts = std::make_shared<std::atomic<int>>(0);
+    Log log;
+    ChildRef doomed{nullptr};
+    Bastion::supervisor([&](Supervisor sp) {
+        doomed = sp.children_ref([&](Children c) {
+                       return c.with_exec([starts](BastionContext) -> Exec {
+                           starts->fetch_add(1);
+                           return Err();
+                       });
+                   }).elems().at(0);
+        sp.children([&](Children c) {
+            return c.with_exec([&log, doomed](BastionContext ctx) -> Exec {
+                ctx.monitor(doomed);
+                const Terminated* t = nullptr;
+                SignedMessage m = ctx.recv();
+                t = m.msg().downcast_ref<Terminated>();
+                log.add(t != nullptr && t->reason == ExitReason::GaveUp ? "gave up" : "wrong");
+                return Ok();
+            });
+        });
+        return sp.with_restart_strategy(RestartStrategy{}.with_restart_policy(RestartPolicy::Tries(3)));
+    }).expect("supervisor");
+    REQUIRE(log.wait_count("gave up", 1));
+    CHECK(starts->load() == 4);
+    CHECK(doomed.tell_anonymously(1).is_err());
+}
+
+TEST_CASE("back-off delays the restart and the supervisor keeps serving its other actors meanwhile") {
+    RunningSystem system;
+    auto probe = std::make_shared<Probe>();
+    ChildRef slow{nullptr}, other{nullptr};
+    Bastion::supervisor([&](Supervisor sp) {
+        slow = sp.children_ref([&](Children c) { return worker(c, probe, "slow"); }).elems().at(0);
+        other = sp.children_ref([&](Children c) { return worker(c, probe, "other"); }).elems().at(0);
+        return sp.with_restart_strategy(
+            RestartStrategy{}.with_actor_restart_strategy(ActorRestartStrategy::LinearBackOff{.timeout = 200ms}));
+    }).expect("supervisor");
+    CHECK(ask_run(slow) == 1);
+    const auto failed_at = std::chrono::steady_clock::now();
+    REQUIRE(slow.tell_anonymously(std::string{"fail"}).is_ok());
+    REQUIRE(wait_until("the failure", [&] { return probe->log.count("end slow") == 1; }));
+    // During the back-off, the other actor fails and is restarted (its own delay is 200 ms too) while asks to it are
+    // queued; and a third party's stop request is handled at once.
+    CHECK(ask_run(other) == 1);
+    CHECK(probe->run_count("slow") == 1);
+    const int restarted_run = ask_run(slow);  // queued until the restart
+    const auto waited = std::chrono::steady_clock::now() - failed_at;
+    CHECK(restarted_run == 2);
+    CHECK(waited >= 200ms);
+    CHECK(waited < 2s);
+}
+
+TEST_CASE("exponential back-off grows: 50, 100, 200 ms between runs") {
+    RunningSystem system;
+    auto times = std::make_shared<std::vector<std::chrono::steady_clock::time_point>>();
+    auto lock = std::make_shared<std::mutex>();
+    Bastion::supervisor([&](Supervisor sp) {
+        sp.children([&](Children c) {
+            return c.with_exec([times, lock](BastionContext) -> Exec {
+                std::lock_guard guard{*lock};
+                times->push_back(std::chrono::steady_clock::now());
+                if (times->size() < 4) return Err();
+                return Ok();
+            });
+        });
+        return sp.with_restart_strategy(RestartStrategy{}.with_actor_restart_strategy(
+            ActorRestartStrategy::ExponentialBackOff{.timeout = 50ms, .multiplier = 2.0}));
+    }).expect("supervisor");
+    REQUIRE(wait_until("four runs", [&] {
+        std::lock_guard guard{*lock};
+        return times->size() == 4;
+    }));
+    std::lock_guard guard{*lock};
+    const std::chrono::milliseconds expected[] = {50ms, 100ms, 200ms};
+    for (std::size_t i = 0; i < 3; ++i) {
+        const auto gap = (*times)[i + 1] - (*times)[i];
+        CHECK(gap >= expected[i]);
+        CHECK(gap < expected[i] + 500ms);
+    }
+}
+
+TEST_CASE("restart intensity: too many restarts in the window make the supervisor escalate to its parent") {
+    RunningSystem system;
+    Log log;
+    auto starts = std::make_shared<std::atomic<int>>(0);
+    Bastion::supervisor([&](Supervisor top) {
+        top.supervisor([&](Supervisor inner) {
+            inner.children([&](Children c) {
+                return c.with_exec([starts](BastionContext ctx) -> Exec {
+                    starts->fetch_add(1);
+                    (void)ctx.recv();
+                    return Err();
+                });
+            });
+            return inner
+                .with_restart_strategy(RestartStrategy{}.with_intensity(RestartIntensity{.max_restarts = 2, .within = 10s}))
+                .with_callbacks(Callbacks{}
+                                    .with_before_restart([&log](const Failure& why) {
+                                        log.add("inner restarts: " + why.describe());
+                                    })
+                                    .with_after_restart([&log] { log.add("inner restarted"); }));
+        });
+        return top.with_restart_strategy(RestartStrategy{}.with_restart_policy(RestartPolicy::Tries(1)));
+    }).expect("supervisor");
+    REQUIRE(wait_until("the first run", [&] { return starts->load() == 1; }));
+    // Three failures: two restarts fit in the intensity, the third makes the inner supervisor give up; its parent then
+    // restarts it once (Tries(1)), which starts the actor afresh.
+    for (int i = 1; i <= 3; ++i) {
+        REQUIRE(Bastion::broadcast(i).is_ok());
+        REQUIRE(wait_until("a restart", [&] { return starts->load() == i + 1; }));
+    }
+    REQUIRE(log.wait_count("inner restarted", 1));
+    CHECK(log.count("inner restarts: returned an error") == 1);
+    CHECK(starts->load() == 4);
+}
+
+TEST_CASE("callbacks run in order, and a throwing callback is contained") {
+    RunningSystem system;
+    Log log;
+    ChildRef a{nullptr};
+    Bastion::supervisor([&](Supervisor sp) {
+        a = sp.children_ref([&](Children c) {
+                  return c
+                      .with_callbacks(Callbacks{}
+                                          .with_before_start([&log] {
+                                              log.add("before_start");
+                                              throw std::runtime_error{"callbacks may throw"};
+                                          })
+                                          .with_after_start([&log] { log.add("after_start"); })
+                                          .with_before_restart([&log](const Failure& why) {
+                                              log.add("before_restart: " + why.describe());
+                                          })
+                                          .with_after_restart([&log] { log.add("after_restart"); })
+                                          .with_after_stop([&log] { log.add("after_stop"); }))
+                      .with_exec([&log](BastionContext ctx) -> Exec {
+                          log.add("exec");
+                          SignedMessage m = ctx.recv();
+                          if (m.msg().is<std::string>()) throw std::runtime_error{"boom"};
+                          return Ok();
+                      });
+              }).elems().at(0);
+        return sp.with_callbacks(Callbacks{}
+                                     .with_before_start([&log] { log.add("sp before_start"); })
+                                     .with_after_stop([&log] { log.add("sp after_stop"); }));
+    }).expect("supervisor");
+    REQUIRE(log.wait_count("exec", 1));
+    REQUIRE(a.tell_anonymously(std::string{"boom"}).is_ok());
+    REQUIRE(log.wait_count("exec", 2));
+    REQUIRE(a.tell_anonymously(1).is_ok());  // finishes: after_stop
+    REQUIRE(log.wait_count("after_stop", 1));
+    Bastion::stop();
+    Bastion::block_until_stopped();
+    CHECK(log.lines() == std::vector<std::string>{"sp before_start", "before_start", "after_start", "exec",
+                                                  "before_restart: panicked: boom", "after_restart", "after_start",
+                                                  "exec", "after_stop", "sp after_stop"});
+}
+
+TEST_CASE("stop and kill end the system even with actors blocked in recv and in ask") {
+    for (bool kill : {false, true}) {
+        Bastion::init_with(Config{}.hide_backtraces());
+        Bastion::start();
+        Log log;
+        ChildRef silent = Bastion::children([](Children c) {
+                              return c.with_exec([](BastionContext ctx) -> Exec {
+                                  for (;;) (void)ctx.recv();  // never answers
+                              });
+                          }).expect("children").elems().at(0);
+        Bastion::children([&log, silent](Children c) {
+            return c.with_redundancy(4).with_exec([&log, silent](BastionContext ctx) -> Exec {
+                log.add("asking");
+                (void)ctx.ask(silent.addr(), 1).expect("ask").get();
+                return Ok();
+            });
+        }).expect("children");
+        REQUIRE(log.wait_count("asking", 4));
+        auto stopped = std::async(std::launch::async, [kill] {
+            if (kill) {
+                Bastion::kill();
+            } else {
+                Bastion::stop();
+            }
+            Bastion::block_until_stopped();
+        });
+        CHECK(stopped.wait_for(10s) == std::future_status::ready);
+    }
+}
+
+TEST_CASE("a crash storm loses nothing: every message is processed or counted as lost to the crash it caused") {
+    RunningSystem system;
+    constexpr int total = 100000;
+    auto processed = std::make_shared<std::atomic<int>>(0);
+    auto crashed = std::make_shared<std::atomic<int>>(0);
+    ChildRef storm = Bastion::children([=](Children c) {
+                         return c.with_exec([=](BastionContext ctx) -> Exec {
+                             for (;;) {
+                                 const int n = *ctx.recv().msg().downcast_ref<int>();
+                                 if (n % 6 == 0) {
+                                     crashed->fetch_add(1);
+                                     throw std::runtime_error{"one in six"};
+                                 }
+                                 processed->fetch_add(1);
+                             }
+                         });
+                     }).expect("children").elems().at(0);
+    int returned = 0;
+    for (int i = 0; i < total; ++i) {
+        if (storm.tell_anonymously(i).is_err()) ++returned;
+    }
+    REQUIRE(wait_until("every message accounted for",
+                       [&] { return processed->load() + crashed->load() + returned == total; }, 60s));
+    CHECK(returned == 0);
+    CHECK(crashed->load() == (total + 5) / 6);
+}
+
+TEST_CASE("stopping a group stops its actors for good; the supervisor's restart redeploys it") {
+    RunningSystem system;
+    auto probe = std::make_shared<Probe>();
+    ChildrenRef group{nullptr};
+    SupervisorRef sp_ref{nullptr};
+    sp_ref = Bastion::supervisor([&](Supervisor sp) {
+                 group = sp.children_ref([&](Children c) { return worker(c, probe, "g").with_redundancy(2); });
+                 return sp;
+             }).expect("supervisor");
+    for (const auto& e : group.elems()) CHECK(ask_run(e) == 1);
+    REQUIRE(group.stop().is_ok());
+    REQUIRE(wait_until("both stop", [&] { return probe->log.count("end g") == 2; }));
+    REQUIRE(wait_until("sends come back", [&] { return group.elems()[1].tell_anonymously(1).is_err(); }));
+    CHECK(group.broadcast(1).is_err());
+    REQUIRE(sp_ref.stop().is_ok());
+    REQUIRE(wait_until("the supervisor ends", [&] { return sp_ref.stop().is_err(); }));
+    CHECK(sp_ref.children([](Children c) { return c; }).is_err());
+}
+
+TEST_CASE("groups and supervisors added at run time start at once; the strategy can change at run time") {
+    RunningSystem system;
+    auto probe = std::make_shared<Probe>();
+    SupervisorRef sp = Bastion::supervisor([](Supervisor s) { return s; }).expect("supervisor");
+    ChildrenRef one = sp.children([&](Children c) { return worker(c, probe, "one"); }).expect("children");
+    SupervisorRef inner = sp.supervisor([](Supervisor s) { return s; }).expect("inner");
+    ChildrenRef two = inner.children([&](Children c) { return worker(c, probe, "two"); }).expect("children");
+    CHECK(ask_run(one.elems()[0]) == 1);
+    CHECK(ask_run(two.elems()[0]) == 1);
+    REQUIRE(sp.strategy(SupervisionStrategy::OneForAll).is_ok());
+    REQUIRE(one.elems()[0].tell_anonymously(std::string{"fail"}).is_ok());
+    REQUIRE(wait_until("both restarts", [&] { return probe->run_count("two") == 2; }));
+    CHECK(ask_run(one.elems()[0]) == 2);
+    CHECK(ask_run(two.elems()[0]) == 2);  // the inner supervisor was restarted with it
+}
