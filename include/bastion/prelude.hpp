@@ -3,8 +3,27 @@
 /// Everything a bastion program uses, like Rust's `use bastion::prelude::*`: the public types and the macros
 /// (`SPAWN`, `RUN`, `BLOCKING`; `BASTION_`-prefixed only when `BASTION_NO_SHORT_MACRO_NAMES` is defined).
 
+#include <bastion/answer.hpp>
+#include <bastion/bastion.hpp>
+#include <bastion/callbacks.hpp>
+#include <bastion/child_ref.hpp>
+#include <bastion/children.hpp>
+#include <bastion/children_ref.hpp>
+#include <bastion/config.hpp>
+#include <bastion/context.hpp>
 #include <bastion/dsl/spawn.hpp>
+#include <bastion/errors.hpp>
 #include <bastion/executor.hpp>
+#include <bastion/failure.hpp>
+#include <bastion/message.hpp>
+#include <bastion/path.hpp>
+#include <bastion/ref_addr.hpp>
+#include <bastion/restart_strategy.hpp>
+#include <bastion/result.hpp>
+#include <bastion/supervision_strategy.hpp>
+#include <bastion/supervisor.hpp>
+#include <bastion/supervisor_ref.hpp>
+#include <bastion/terminated.hpp>
 
 namespace bastion {
 // Rust's prelude puts the executor's names next to the actor types; so does ours.

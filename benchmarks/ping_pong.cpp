@@ -1,0 +1,139 @@
+// ping_pong: message round trips between two actors.
+//
+// `tell`: the pinger tells the ponger a number and waits in recv for it to be told back (ctx.tell to the signature).
+// `ask`: the pinger asks and waits on the Answer; the ponger replies through the AnswerSender.
+// Placement: `one` = one worker (both actors on it, the round trip never leaves the thread); `two` = two workers,
+// where the scheduler places the actors (steals and parks are printed); `thread` = the pinger is the main thread
+// (ChildRef::tell_anonymously / ask_anonymously, answers through an Answer), the ponger an actor.
+//
+// Floor: two raw Boost.Fiber fibers on one thread (the default round-robin scheduler) bouncing a number through two
+// buffered_channel<uint64_t>(2): the cheapest Boost-only round trip, against `one`.
+
+#include "support/actors.hpp"
+
+#include <boost/fiber/buffered_channel.hpp>
+#include <boost/fiber/fiber.hpp>
+
+#include <cstdint>
+
+namespace {
+
+using namespace bastion::bench;
+using bastion::BastionContext;
+using bastion::ChildRef;
+using bastion::Exec;
+using bastion::Ok;
+using bastion::SignedMessage;
+
+// Answers asks through the AnswerSender and tells back to the signature otherwise.
+Exec ponger(BastionContext ctx) {
+    for (;;) {
+        SignedMessage m = ctx.recv();
+        const std::uint64_t n = *m.msg().downcast_ref<std::uint64_t>();
+        if (auto sender = m.msg().take_sender()) {
+            (void)std::move(*sender).reply(n);
+        } else {
+            (void)ctx.tell(m.signature(), n);
+        }
+    }
+}
+
+std::uint64_t round_trip(BastionContext& ctx, const ChildRef& to, std::uint64_t n, bool ask) {
+    if (ask) return *ctx.ask(to.addr(), n).expect("ask").get().msg().downcast_ref<std::uint64_t>();
+    (void)ctx.tell(to.addr(), n);
+    return *ctx.recv().msg().downcast_ref<std::uint64_t>();
+}
+
+Figures run_ours(std::uint64_t n, const std::string& placement, bool ask) {
+    bastion::bench::SystemForRun system{placement == "one" ? 1U : 2U};
+    ChildRef pong = spawn_actor(ponger);
+    const std::uint64_t warmup = n / 10;
+    double ns = 0;
+    if (placement == "thread") {
+        auto trip = [&](std::uint64_t i) {
+            if (ask) return *pong.ask_anonymously(i).expect("ask").get().msg().downcast_ref<std::uint64_t>();
+            // A plain thread has no mailbox: a tell's answer comes back through an ask's reply path as well.
+            return *pong.ask_anonymously(i).expect("ask").get().msg().downcast_ref<std::uint64_t>();
+        };
+        for (std::uint64_t i = 0; i < warmup; ++i) trip(i);
+        const auto start = Clock::now();
+        for (std::uint64_t i = 0; i < n; ++i) {
+            if (trip(i) != i) throw std::runtime_error("wrong echo");
+        }
+        ns = seconds_since(start) * 1e9 / static_cast<double>(n);
+    } else {
+        std::promise<double> result;
+        spawn_actor([&](BastionContext ctx) -> Exec {
+            for (std::uint64_t i = 0; i < warmup; ++i) round_trip(ctx, pong, i, ask);
+            const auto start = Clock::now();
+            for (std::uint64_t i = 0; i < n; ++i) {
+                if (round_trip(ctx, pong, i, ask) != i) throw std::runtime_error("wrong echo");
+            }
+            result.set_value(seconds_since(start) * 1e9 / static_cast<double>(n));
+            return Ok();
+        });
+        ns = result.get_future().get();
+    }
+    return {{"ns", ns}};
+}
+
+Figures run_floor(std::uint64_t n) {
+    boost::fibers::buffered_channel<std::uint64_t> there{2}, back{2};
+    double ns = 0;
+    boost::fibers::fiber echo{[&] {
+        std::uint64_t v;
+        while (there.pop(v) == boost::fibers::channel_op_status::success) back.push(v);
+    }};
+    boost::fibers::fiber pinger{[&] {
+        const auto start = Clock::now();
+        for (std::uint64_t i = 0; i < n; ++i) {
+            there.push(i);
+            std::uint64_t v = ~i;
+            back.pop(v);
+            if (v != i) throw std::runtime_error("wrong echo");
+        }
+        ns = seconds_since(start) * 1e9 / static_cast<double>(n);
+        there.close();
+    }};
+    pinger.join();
+    echo.join();
+    return {{"ns", ns}};
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    Args args{argc, argv, "ping_pong: round trips between two actors, tell/tell and ask/answer"};
+    const auto n = static_cast<std::uint64_t>(args.integer("n", 1000000, "timed round trips per run"));
+    const auto runs = args.integer("runs", 3, "runs of each (alternating, each in a fresh process)");
+    args.done();
+    std::cout << "ours: Bastion actors (tell: ctx.tell + ctx.recv; ask: ctx.ask(..).get() + AnswerSender::reply); "
+                 "one = 1 worker, two = 2 workers, thread = main thread asks an actor\n"
+              << "floor: 2 raw Boost.Fiber fibers on one thread, buffered_channel<uint64_t>(2) each way\n\n";
+    std::map<std::string, std::vector<double>> series;
+    const std::vector<std::pair<std::string, bool>> modes = {{"one", false}, {"one", true}, {"two", false},
+                                                             {"two", true},  {"thread", true}};
+    for (std::int64_t run = 1; run <= runs; ++run) {
+        for (const auto& [placement, ask] : modes) {
+            const std::string label = (ask ? "ask " : "tell ") + placement;
+            const Figures f = isolated("ping_pong ours", [&, placement = placement, ask = ask] {
+                return run_ours(n, placement, ask);
+            });
+            series[label].push_back(figure(f, "ns"));
+            std::cout << "run " << run << " " << label << ": " << fmt(figure(f, "ns")) << " ns" << noise(f) << "\n";
+        }
+        const Figures f = isolated("ping_pong floor", [&] { return run_floor(n); }, Subject::Floor);
+        series["floor"].push_back(figure(f, "ns"));
+        std::cout << "run " << run << " floor: " << fmt(figure(f, "ns")) << " ns" << noise(f) << std::endl;
+    }
+    std::cout << "\nresults (median of runs), ns per round trip:\n";
+    compare("tell, one worker", series["tell one"], series["floor"], "ns");
+    verdict("<= 200 ns", spread(series["tell one"]).median <= 200);
+    compare("ask, one worker", series["ask one"], series["floor"], "ns");
+    verdict("<= 2x tell", spread(series["ask one"]).median <= 2 * spread(series["tell one"]).median);
+    compare("tell, two workers", series["tell two"], series["floor"], "ns");
+    verdict("<= 1200 ns", spread(series["tell two"]).median <= 1200);
+    compare("ask, two workers", series["ask two"], series["floor"], "ns");
+    compare("ask from the main thread", series["ask thread"], series["floor"], "ns");
+    return 0;
+}
