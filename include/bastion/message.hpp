@@ -155,7 +155,8 @@ private:
 class SignedMessage {
 public:
     SignedMessage() noexcept = default;
-    explicit SignedMessage(detail::LetterPtr letter) noexcept : sign_{letter->sign}, msg_{std::move(letter)} {}
+    explicit SignedMessage(detail::LetterPtr letter) noexcept
+        : sign_{std::move(letter->sign)}, msg_{std::move(letter)} {}
 
     /// The sender's address (dead letters for an anonymous sender). Rust: `signature`.
     const RefAddr& signature() const noexcept { return sign_; }

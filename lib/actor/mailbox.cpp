@@ -23,13 +23,14 @@ void Mailbox::link(Letter* letter) noexcept {
 }
 
 LetterPtr Mailbox::push(LetterPtr letter) noexcept {
-    if ((gate_.fetch_add(sender_unit, std::memory_order_acquire) & closed_bit) != 0) {
-        gate_.fetch_sub(sender_unit, std::memory_order_release);
-        return letter;
-    }
+    if (closed_.load(std::memory_order_acquire)) return letter;
     link(letter.release());
-    gate_.fetch_sub(sender_unit, std::memory_order_release);
-    std::atomic_thread_fence(std::memory_order_seq_cst);  // pairs with WakeSlot::arm: see the letter or wake
+    // Pairs with close() and with WakeSlot::arm: either they see the letter, or we see the flag or the waiter.
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+    if (closed_.load(std::memory_order_relaxed)) {
+        drain_if_closed();  // it closed while we linked: our letter counts as inside at the close
+        return nullptr;
+    }
     waiter_.wake();
     return nullptr;
 }
@@ -85,7 +86,8 @@ LetterPtr Mailbox::pop_until(std::chrono::steady_clock::time_point deadline) {
     for (;;) {
         if (LetterPtr letter = try_pop()) return letter;
         if (core != nullptr && core->cancel_requested()) throw ProcCancelled{};
-        if (std::chrono::steady_clock::now() >= deadline) return nullptr;
+        const bool timed = deadline != std::chrono::steady_clock::time_point::max();
+        if (timed && std::chrono::steady_clock::now() >= deadline) return nullptr;
         waiter_.arm(parker);
         // Empty means the stub is at the tail with nothing linked behind it; a sender linking right now sees the
         // armed slot and wakes us.
@@ -95,19 +97,24 @@ LetterPtr Mailbox::pop_until(std::chrono::steady_clock::time_point deadline) {
     }
 }
 
-std::size_t Mailbox::close() noexcept {
-    gate_.fetch_or(closed_bit, std::memory_order_acq_rel);
-    // Senders already past the gate finish their push first, so nothing lands after the drain.
-    for (unsigned spins = 0; gate_.load(std::memory_order_acquire) != closed_bit; ++spins) {
-        if (spins < 64) {
-            executor::detail::spin_pause();
-        } else {
-            std::this_thread::yield();
-        }
+void Mailbox::close() noexcept {
+    std::lock_guard lock{drain_lock_};
+    closed_.store(true, std::memory_order_relaxed);
+    std::atomic_thread_fence(std::memory_order_seq_cst);  // pairs with push
+    while (try_pop()) {
     }
-    std::size_t dropped = 0;
-    while (LetterPtr letter = try_pop()) ++dropped;
-    return dropped;
+}
+
+void Mailbox::drain_if_closed() noexcept {
+    std::lock_guard lock{drain_lock_};
+    if (!closed_.load(std::memory_order_relaxed)) return;  // reopened meanwhile: a new receiver owns the letters
+    while (try_pop()) {
+    }
+}
+
+void Mailbox::reopen() noexcept {
+    std::lock_guard lock{drain_lock_};
+    closed_.store(false, std::memory_order_release);
 }
 
 }  // namespace bastion::detail

@@ -339,3 +339,36 @@ TEST_CASE("a stopped system can be initialised and started again in the same pro
         CHECK(*child.ask_anonymously(round).expect("ask").get().msg().downcast_ref<int>() == 2 * round);
     }
 }
+
+TEST_CASE("asks racing with a stop are each answered, refused, or resolved to an error: none is stranded") {
+    RunningSystem system;
+    for (int round = 0; round < 20; ++round) {
+        ChildRef child = spawn_one(doubler);
+        std::atomic<bool> go{false};
+        auto sender = [&] {
+            std::vector<Answer> answers;
+            int refused = 0;
+            while (!go.load()) std::this_thread::yield();
+            for (int i = 0; i < 2000; ++i) {
+                auto sent = child.ask_anonymously(i);
+                if (sent.is_ok()) {
+                    answers.push_back(std::move(sent).unwrap());
+                } else {
+                    ++refused;
+                }
+            }
+            int timed_out = 0;
+            for (Answer& answer : answers) {
+                auto reply = answer.get_for(5s);
+                if (reply.is_err() && reply.unwrap_err().is_timeout()) ++timed_out;
+            }
+            return timed_out;
+        };
+        auto first = std::async(std::launch::async, sender);
+        auto second = std::async(std::launch::async, sender);
+        go.store(true);
+        REQUIRE(child.stop().is_ok());
+        CHECK(first.get() == 0);
+        CHECK(second.get() == 0);
+    }
+}

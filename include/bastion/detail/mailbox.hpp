@@ -8,13 +8,17 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <mutex>
 
 namespace bastion::detail {
 
-/// Vyukov's intrusive MPSC queue plus the receiver's wake slot and a gate that closes the mailbox for good.
+/// Vyukov's intrusive MPSC queue plus the receiver's wake slot and a closed flag.
 ///
 /// Letters from one sender come out in the order it pushed them. Once closed, `push` hands the letter back, so a send
 /// to a stopped actor returns its message; letters already inside are dropped (asks among them resolve to an error).
+/// A send that races with the close is either handed back or counted as inside at the close (and dropped with the
+/// rest): a sender that finds the flag raised only after linking its letter drains the mailbox itself, so nothing is
+/// stranded in a closed mailbox. While closed, the drain lock makes whoever drains the only consumer.
 class Mailbox {
 public:
     Mailbox() noexcept;
@@ -32,21 +36,19 @@ public:
     /// cancelled meanwhile, throws ProcCancelled.
     LetterPtr pop_until(std::chrono::steady_clock::time_point deadline);
 
-    /// Refuses every later push and drops what is inside. Idempotent. Returns how many letters were dropped.
-    std::size_t close() noexcept;
+    /// Refuses every later push and drops what is inside. Idempotent. Only once the receiver has stopped receiving.
+    void close() noexcept;
 
-    /// Accepts pushes again (a stopped actor redeployed by its supervisor's restart). Receiver side, while closed.
-    void reopen() noexcept { gate_.fetch_and(~closed_bit, std::memory_order_acq_rel); }
+    /// Accepts pushes again (a stopped actor redeployed by its supervisor's restart), before a receiver starts.
+    void reopen() noexcept;
 
-    bool is_closed() const noexcept { return (gate_.load(std::memory_order_acquire) & closed_bit) != 0; }
+    bool is_closed() const noexcept { return closed_.load(std::memory_order_acquire); }
 
 private:
     enum class Pop { Letter, Empty, Inconsistent };
     Pop pop_raw(Letter*& out) noexcept;
     void link(Letter* letter) noexcept;
-
-    static constexpr std::uint64_t closed_bit = 1;
-    static constexpr std::uint64_t sender_unit = 2;
+    void drain_if_closed() noexcept;
 
     class Stub final : public Letter {
     public:
@@ -54,10 +56,11 @@ private:
         void* payload() noexcept override { return nullptr; }
     };
 
-    alignas(64) std::atomic<Letter*> head_;    // senders swap themselves in here
-    std::atomic<std::uint64_t> gate_{0};        // closed bit | senders inside push × 2
-    alignas(64) Letter* tail_;                   // the receiver's end
+    alignas(64) std::atomic<Letter*> head_;  // senders swap themselves in here
+    std::atomic<bool> closed_{false};
+    alignas(64) Letter* tail_;  // the receiver's end
     executor::detail::WakeSlot waiter_;
+    std::mutex drain_lock_;
     Stub stub_;
 };
 
