@@ -55,11 +55,14 @@ void Parker::unpark() noexcept {
         return;
     }
     waiter_ = nullptr;
-    std::intptr_t expected = reinterpret_cast<std::intptr_t>(this);
-    const bool claimed = waiter->twstatus.compare_exchange_strong(expected, -1, std::memory_order_acq_rel);
-    if (!claimed && expected != 0) {
-        permit_ = true;  // the timer already woke it: leave the permit for it to find
-        return;
+    // Only a timed wait races the timer (twstatus names us); an untimed one (twstatus 0) needs no claim.
+    std::intptr_t expected = waiter->twstatus.load(std::memory_order_acquire);
+    if (expected != 0) {
+        const std::intptr_t mine = reinterpret_cast<std::intptr_t>(this);
+        if (expected != mine || !waiter->twstatus.compare_exchange_strong(expected, -1, std::memory_order_acq_rel)) {
+            permit_ = true;  // the timer already woke it: leave the permit for it to find
+            return;
+        }
     }
     lk.unlock();
     // A wake from the waiter's own worker goes straight to its run queue; any other thread (a plain thread, the

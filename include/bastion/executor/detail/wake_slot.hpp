@@ -23,8 +23,10 @@ public:
     /// Takes the parker back; waits out a producer that is waking it right now. A wake that lands after the waiter
     /// stopped waiting leaves a permit behind: the next park returns early, which every park loop tolerates.
     void disarm(Parker& parker) noexcept {
-        Parker* expected = &parker;
-        if (!slot_.compare_exchange_strong(expected, nullptr, std::memory_order_acq_rel)) settle();
+        Parker* expected = slot_.load(std::memory_order_acquire);
+        // Woken by a producer, the slot is already empty (or about to be): no need to claim it.
+        if (expected == &parker && slot_.compare_exchange_strong(expected, nullptr, std::memory_order_acq_rel)) return;
+        if (expected == busy) settle();
     }
 
     /// Wakes the armed waiter, if any. Call after publishing and a seq_cst fence.
