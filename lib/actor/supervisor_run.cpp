@@ -91,8 +91,11 @@ void SupervisorRun::handle(Event& event) {
                     if (const Unit* unit = find(cell.get(), nullptr)) bring_down(*unit, e.mode, {});
                 }
             } else if constexpr (std::is_same_v<E, Deploy>) {
-                if (state_ == State::Running) deploy(e.element);
-                rebuild_units();  // a supervisor mid-restart deploys it with everything else
+                if (state_ == State::Running) {
+                    deploy(e.element);
+                } else {
+                    add_units(e.element);  // a supervisor mid-restart starts it with everything else
+                }
             } else if constexpr (std::is_same_v<E, SetStrategy>) {
                 self_->strategy = e.strategy;
             } else if constexpr (std::is_same_v<E, StopSelf>) {
@@ -119,7 +122,7 @@ void SupervisorRun::on_exited(ChildExited& exited) {
     cell.run = {};
     if (state.phase == Phase::Stopping) {
         switch (state.stopping) {
-            case StopMode::Restart: state.phase = Phase::AwaitingRestart; break;
+            case StopMode::Restart: set_phase(*unit, Phase::AwaitingRestart); break;
             case StopMode::Kill: finish_actor(*unit, ExitReason::Killed); break;
             default: finish_actor(*unit, ExitReason::Stopped); break;
         }
@@ -139,12 +142,11 @@ void SupervisorRun::on_exited(ChildExited& exited) {
 void SupervisorRun::on_supervisor_down(SupervisorDown& down) {
     const Unit* unit = find(nullptr, down.child.get());
     if (unit == nullptr) return;
-    UnitState& state = unit->state();
     if (!down.escalated) {
-        state.phase = Phase::Stopped;
+        set_phase(*unit, Phase::Stopped);
         return;
     }
-    state.phase = Phase::Escalated;
+    set_phase(*unit, Phase::Escalated);
     if (state_ == State::Running) on_failure(*unit, down.failure);
 }
 
@@ -156,7 +158,7 @@ void SupervisorRun::on_failure(const Unit& failed, const Failure& failure) {
         finish_actor(failed, ExitReason::Stopped);  // on its way down anyway
         return;
     }
-    state.phase = Phase::AwaitingRestart;
+    set_phase(failed, Phase::AwaitingRestart);
     if (state_ != State::Running) return;  // mid-restart or giving up: it is down, and comes back with the rest
     if (auto intensity = self_->restart_strategy.intensity(); intensity && !window_.admit(Clock::now(), *intensity)) {
         escalate(failure);
@@ -181,6 +183,7 @@ void SupervisorRun::progress() {
     if (any_stopping()) return;
     switch (state_) {
         case State::Running:
+            if (count(Phase::AwaitingRestart) == 0) break;
             for (const Unit& unit : units_) {
                 if (unit.state().phase == Phase::AwaitingRestart) schedule_restart(unit);
             }
@@ -197,27 +200,44 @@ void SupervisorRun::progress() {
 }
 
 void SupervisorRun::deploy(const Element& element) {
-    rebuild_units();
-    if (const auto* group = std::get_if<std::shared_ptr<GroupCell>>(&element)) {
-        for (const auto& cell : (*group)->elements()) {
-            if (const Unit* unit = find(cell.get(), nullptr)) start_actor(*unit, false);
+    const std::size_t first = units_.size();
+    add_units(element);
+    for (std::size_t i = first; i < units_.size(); ++i) {
+        const Unit& unit = units_[i];
+        if (unit.actor) {
+            start_actor(unit, false);
+        } else {
+            set_phase(unit, Phase::Running);
+            unit.supervisor->launch();
         }
+    }
+}
+
+void SupervisorRun::add_units(const Element& element) {
+    auto add = [this](Unit unit) {
+        index_.emplace(unit.actor ? static_cast<const void*>(unit.actor.get()) : unit.supervisor.get(), units_.size());
+        ++count_[static_cast<std::size_t>(unit.state().phase)];
+        units_.push_back(std::move(unit));
+    };
+    if (const auto* group = std::get_if<std::shared_ptr<GroupCell>>(&element)) {
+        for (const auto& cell : (*group)->elements()) add(Unit{cell, *group, nullptr});
     } else {
-        const auto& supervisor = std::get<std::shared_ptr<SupervisorCell>>(element);
-        supervisor->unit.phase = Phase::Running;
-        supervisor->launch();
+        add(Unit{nullptr, nullptr, std::get<std::shared_ptr<SupervisorCell>>(element)});
     }
 }
 
 void SupervisorRun::rebuild_units() {
     units_.clear();
-    for (const Element& element : self_->elements()) {
-        if (const auto* group = std::get_if<std::shared_ptr<GroupCell>>(&element)) {
-            for (const auto& cell : (*group)->elements()) units_.push_back(Unit{cell, *group, nullptr});
-        } else {
-            units_.push_back(Unit{nullptr, nullptr, std::get<std::shared_ptr<SupervisorCell>>(element)});
-        }
-    }
+    index_.clear();
+    count_ = {};
+    for (const Element& element : self_->elements()) add_units(element);
+}
+
+void SupervisorRun::set_phase(const Unit& unit, Phase phase) noexcept {
+    UnitState& state = unit.state();
+    --count_[static_cast<std::size_t>(state.phase)];
+    ++count_[static_cast<std::size_t>(phase)];
+    state.phase = phase;
 }
 
 void SupervisorRun::start_actor(const Unit& unit, bool restart) {
@@ -231,7 +251,7 @@ void SupervisorRun::start_actor(const Unit& unit, bool restart) {
     }
     ++cell.incarnation;
     cell.stop_mode.store(StopMode::None, std::memory_order_release);
-    state.phase = Phase::Running;
+    set_phase(unit, Phase::Running);
     state.stopping = StopMode::None;
     const auto start = restart && !was_stopped ? ActorRun::Start::Restart : ActorRun::Start::Fresh;
     cell.run = self_->system->executor->spawn(
@@ -244,7 +264,7 @@ void SupervisorRun::bring_down(const Unit& unit, StopMode mode, const Failure& w
     if (unit.actor) {
         switch (state.phase) {
             case Phase::Running:
-                state.phase = Phase::Stopping;
+                set_phase(unit, Phase::Stopping);
                 state.stopping = mode;
                 if (!for_good) {
                     state.failure = why;
@@ -265,7 +285,7 @@ void SupervisorRun::bring_down(const Unit& unit, StopMode mode, const Failure& w
                 if (for_good) {
                     finish_actor(unit, mode == StopMode::Kill ? ExitReason::Killed : ExitReason::Stopped);
                 } else if (state.phase != Phase::Idle) {
-                    state.phase = Phase::AwaitingRestart;
+                    set_phase(unit, Phase::AwaitingRestart);
                 }
                 break;
             case Phase::Escalated:
@@ -275,17 +295,17 @@ void SupervisorRun::bring_down(const Unit& unit, StopMode mode, const Failure& w
     }
     // A supervisor restarts itself when told to; only a stop for good is waited for.
     switch (state.phase) {
-        case Phase::Idle: state.phase = Phase::Stopped; break;
+        case Phase::Idle: set_phase(unit, Phase::Stopped); break;
         case Phase::Stopped:
         case Phase::Stopping: break;
         default:
             if (for_good) {
-                state.phase = Phase::Stopping;
+                set_phase(unit, Phase::Stopping);
                 unit.supervisor->post(StopSelf{mode});
             } else if (state.phase == Phase::Running) {
                 unit.supervisor->post(RestartSelf{why});
             } else {
-                state.phase = Phase::AwaitingRestart;
+                set_phase(unit, Phase::AwaitingRestart);
             }
     }
 }
@@ -304,7 +324,7 @@ void SupervisorRun::schedule_restart(const Unit& unit) {
     const auto delay = strategy.calculate(state.restarts);
     ++state.restarts;
     if (delay && delay->count() > 0) {
-        state.phase = Phase::BackingOff;
+        set_phase(unit, Phase::BackingOff);
         state.restart_at = Clock::now() + strategy.jittered(*delay, unit_random());
         return;
     }
@@ -316,7 +336,7 @@ void SupervisorRun::restart(const Unit& unit) {
         start_actor(unit, true);
         return;
     }
-    unit.state().phase = Phase::Running;
+    set_phase(unit, Phase::Running);
     unit.supervisor->post(RestartSelf{unit.state().failure});
 }
 
@@ -331,17 +351,17 @@ void SupervisorRun::give_up(const Unit& unit) {
         }
         return;
     }
-    unit.state().phase = Phase::Stopping;
+    set_phase(unit, Phase::Stopping);
     unit.supervisor->post(StopSelf{StopMode::Stop});
 }
 
 void SupervisorRun::finish_actor(const Unit& unit, ExitReason reason) {
-    unit.actor->unit.phase = Phase::Stopped;
+    set_phase(unit, Phase::Stopped);
     terminate_actor(unit.actor, reason);
 }
 
 void SupervisorRun::restart_due(Clock::time_point now) {
-    if (state_ != State::Running) return;
+    if (state_ != State::Running || count(Phase::BackingOff) == 0) return;
     for (const Unit& unit : units_) {
         UnitState& state = unit.state();
         if (state.phase == Phase::BackingOff && state.restart_at <= now) restart(unit);
@@ -357,10 +377,10 @@ void SupervisorRun::redeploy() {
             if (state.phase != Phase::Running && state.phase != Phase::Stopping) start_actor(unit, true);
         } else if (state.phase == Phase::Stopped || state.phase == Phase::Idle ||
                    unit.supervisor->finished.load(std::memory_order_acquire)) {
-            state.phase = Phase::Running;
+            set_phase(unit, Phase::Running);
             unit.supervisor->launch();
         } else if (state.phase != Phase::Running) {
-            state.phase = Phase::Running;
+            set_phase(unit, Phase::Running);
             unit.supervisor->post(RestartSelf{failure_});
         }
     }
@@ -386,13 +406,11 @@ void SupervisorRun::finish() {
     }
 }
 
-bool SupervisorRun::any_stopping() const noexcept {
-    return std::any_of(units_.begin(), units_.end(), [](const Unit& u) { return u.state().phase == Phase::Stopping; });
-}
+bool SupervisorRun::any_stopping() const noexcept { return count(Phase::Stopping) > 0; }
 
 Clock::time_point SupervisorRun::next_deadline() const noexcept {
     Clock::time_point next = Clock::time_point::max();
-    if (state_ != State::Running) return next;
+    if (state_ != State::Running || count(Phase::BackingOff) == 0) return next;
     for (const Unit& unit : units_) {
         const UnitState& state = unit.state();
         if (state.phase == Phase::BackingOff) next = std::min(next, state.restart_at);
@@ -415,10 +433,8 @@ std::vector<SupervisorRun::Unit> SupervisorRun::targets(const Unit& failed) cons
 }
 
 const SupervisorRun::Unit* SupervisorRun::find(const ActorCell* actor, const SupervisorCell* supervisor) const noexcept {
-    for (const Unit& unit : units_) {
-        if (actor != nullptr ? unit.actor.get() == actor : unit.supervisor.get() == supervisor) return &unit;
-    }
-    return nullptr;
+    auto it = index_.find(actor != nullptr ? static_cast<const void*>(actor) : supervisor);
+    return it == index_.end() ? nullptr : &units_[it->second];
 }
 
 }  // namespace bastion::detail

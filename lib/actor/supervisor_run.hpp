@@ -6,7 +6,9 @@
 
 #include <bastion/restart_strategy.hpp>
 
+#include <array>
 #include <memory>
+#include <unordered_map>
 #include <vector>
 
 namespace bastion::detail {
@@ -35,7 +37,10 @@ private:
     void progress();
 
     void deploy(const Element& element);
+    void add_units(const Element& element);
     void rebuild_units();
+    void set_phase(const Unit& unit, Phase phase) noexcept;
+    std::size_t count(Phase phase) const noexcept { return count_[static_cast<std::size_t>(phase)]; }
     void start_actor(const Unit& unit, bool restart);
     void bring_down(const Unit& unit, StopMode mode, const Failure& why);
     void bring_down_all(StopMode mode, const Failure& why);
@@ -61,6 +66,8 @@ private:
     Failure failure_;  // why this supervisor restarts or gave up
     RestartWindow window_;
     std::vector<Unit> units_;  // every element's units, in start order
+    std::unordered_map<const void*, std::size_t> index_;  // a unit's cell → its place in units_
+    std::array<std::size_t, 7> count_{};                  // units in each Phase
 };
 
 /// Notifies watchers and closes the mailbox of an actor that stopped for good.
