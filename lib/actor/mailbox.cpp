@@ -3,14 +3,13 @@
 #include <bastion/executor/this_proc.hpp>
 
 #include "executor/spinlock.hpp"
+#include "executor/thread_state.hpp"
 
 #include <thread>
 
 namespace bastion::detail {
 
 using executor::ProcCancelled;
-using executor::detail::current_core;
-using executor::detail::current_parker;
 
 Mailbox::Mailbox() noexcept : head_{&stub_}, tail_{&stub_} {}
 
@@ -81,8 +80,8 @@ LetterPtr Mailbox::try_pop() noexcept {
 }
 
 LetterPtr Mailbox::pop_until(std::chrono::steady_clock::time_point deadline) {
-    executor::detail::ProcCoreBase* core = current_core();
-    executor::detail::Parker& parker = current_parker();
+    executor::detail::ProcCoreBase* core = executor::detail::current_core();  // one lookup: it reads a thread-local
+    executor::detail::Parker& parker = core != nullptr ? core->parker() : executor::detail::this_thread_parker();
     for (;;) {
         if (LetterPtr letter = try_pop()) return letter;
         if (core != nullptr && core->cancel_requested()) throw ProcCancelled{};

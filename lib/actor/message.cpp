@@ -2,6 +2,8 @@
 #include <bastion/errors.hpp>
 #include <bastion/executor/detail/proc_core.hpp>
 
+#include "executor/thread_state.hpp"
+
 namespace bastion {
 
 namespace detail {
@@ -28,8 +30,8 @@ void AnswerState::abandon() noexcept {
 void AnswerState::forget() noexcept { status_.fetch_or(forgotten, std::memory_order_acq_rel); }
 
 AnswerState::Outcome AnswerState::wait_until(std::chrono::steady_clock::time_point deadline) {
-    executor::detail::ProcCoreBase* core = executor::detail::current_core();
-    executor::detail::Parker& parker = executor::detail::current_parker();
+    executor::detail::ProcCoreBase* core = executor::detail::current_core();  // one lookup: it reads a thread-local
+    executor::detail::Parker& parker = core != nullptr ? core->parker() : executor::detail::this_thread_parker();
     for (;;) {
         const unsigned status = status_.load(std::memory_order_acquire);
         if ((status & replied) != 0) return Outcome::Replied;

@@ -372,3 +372,35 @@ TEST_CASE("asks racing with a stop are each answered, refused, or resolved to an
         CHECK(second.get() == 0);
     }
 }
+
+TEST_CASE("payloads of every size and alignment travel intact (pooled and unpooled letters)") {
+    RunningSystem system;
+    struct alignas(64) Aligned {
+        std::array<char, 64> bytes;
+    };
+    ChildRef echo = spawn_one([](BastionContext ctx) -> Exec {
+        for (;;) {
+            SignedMessage m = ctx.recv();
+            auto sender = m.msg().take_sender();
+            if (const auto* small = m.msg().downcast_ref<char>()) {
+                (void)std::move(*sender).reply(*small);
+            } else if (const auto* big = m.msg().downcast_ref<std::array<char, 1000>>()) {
+                (void)std::move(*sender).reply(*big);
+            } else if (const auto* aligned = m.msg().downcast_ref<Aligned>()) {
+                const bool ok = reinterpret_cast<std::uintptr_t>(aligned) % 64 == 0;
+                (void)std::move(*sender).reply(ok ? *aligned : Aligned{});
+            }
+        }
+    });
+    CHECK(*echo.ask_anonymously('x').expect("ask").get().msg().downcast_ref<char>() == 'x');
+    std::array<char, 1000> big{};
+    big.fill('b');
+    CHECK(*echo.ask_anonymously(big).expect("ask").get().msg().downcast_ref<std::array<char, 1000>>() == big);
+    Aligned aligned{};
+    aligned.bytes.fill('a');
+    SignedMessage reply = echo.ask_anonymously(aligned).expect("ask").get();
+    const Aligned* back = reply.msg().downcast_ref<Aligned>();
+    REQUIRE(back != nullptr);
+    CHECK(reinterpret_cast<std::uintptr_t>(back) % 64 == 0);
+    CHECK(back->bytes == aligned.bytes);
+}

@@ -4,8 +4,10 @@
 #include <bastion/ref_addr.hpp>
 
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <new>
 #include <typeinfo>
 #include <utility>
 
@@ -28,6 +30,15 @@ public:
 
     /// The payload: a `T*` for tell and ask, a `const T*` for broadcast, where `*type == typeid(T)`.
     virtual void* payload() noexcept = 0;
+
+    // Letters of up to 256 bytes come from per-thread free lists (a send allocates nothing from malloc once warm).
+    static void* operator new(std::size_t size);
+    static void operator delete(void* block, std::size_t size) noexcept;
+    // Over-aligned payloads bypass the lists.
+    static void* operator new(std::size_t size, std::align_val_t align) { return ::operator new(size, align); }
+    static void operator delete(void* block, std::size_t size, std::align_val_t align) noexcept {
+        ::operator delete(block, size, align);
+    }
 
     std::atomic<Letter*> next{nullptr};  // the mailbox link
     MessageKind kind;
