@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <iostream>
+#include <string>
 #include <vector>
 
 using namespace bastion;
@@ -40,7 +41,9 @@ int main() {
                         ASK(std::uint64_t msg) {
                             // Unsigned arithmetic wraps, as Rust's `wrapping_mul`.
                             std::uint64_t data = msg * 2;
-                            std::cout << "Child doubled the value of " << msg << " and gave " << data << '\n';
+                            // One `<<` per line: the workers print concurrently.
+                            std::cout << "Child doubled the value of " + std::to_string(msg) + " and gave " +
+                                             std::to_string(data) + '\n';
                             (void)ANSWER(ctx, data);
                         },
                         OTHERWISE(_) {});
@@ -69,14 +72,14 @@ int main() {
                 MSG(computed.get(),
                     TELL(std::uint64_t msg) {
                         // Handle the answer...
-                        std::cout << "Source received the computed value: " << msg << '\n';
+                        std::cout << "Source received the computed value: " + std::to_string(msg) + '\n';
                         sum_of_doubles += msg;
                     },
                     OTHERWISE(_) {});
             }
 
             // Tell result of our parallel computation's output.
-            std::cout << "Worker computed sum is " << sum_of_doubles << '\n';
+            std::cout << "Worker computed sum is " + std::to_string(sum_of_doubles) + '\n';
 
             // Send a signal to system that computation is finished.
             Bastion::stop();

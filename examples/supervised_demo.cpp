@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstddef>
 #include <iostream>
 #include <memory>
 #include <stdexcept>
@@ -14,6 +15,8 @@
 
 using namespace bastion;
 using namespace std::chrono_literals;
+
+// Every line is printed with one `<<`, so that lines printed by actors running at the same time cannot mix.
 
 struct Job {
     int n;
@@ -35,8 +38,9 @@ Children squarers(Children children) {
 Children flaky(Children children, ChildrenRef squarers) {
     auto runs = std::make_shared<std::atomic<int>>(0);
     auto callbacks = Callbacks{}
+                         // A restart callback may take the failure (upstream's see nothing: issue #87).
                          .with_before_restart([](const Failure& why) {
-                             std::cout << "flaky: crashed (" << why.describe() << ")\n";
+                             std::cout << "flaky: crashed (" + why.describe() + ")\n";
                          })
                          .with_after_stop([] { std::cout << "flaky: stopped\n"; });
     return children.with_callbacks(callbacks).with_exec([runs, squarers](BastionContext ctx) -> Exec {
@@ -44,7 +48,7 @@ Children flaky(Children children, ChildrenRef squarers) {
         if (run == 1) {
             std::cout << "flaky: started (run 1)\n";
         } else {
-            std::cout << "flaky: restarted (run " << run << "), with the mailbox it had\n";
+            std::cout << "flaky: restarted (run " + std::to_string(run) + "), with the mailbox it had\n";
         }
         for (;;) {
             MSG(ctx.recv(),
@@ -53,9 +57,10 @@ Children flaky(Children children, ChildrenRef squarers) {
                     ChildRef squarer = squarers.elems()[static_cast<std::size_t>(job.n) % 3];
                     Answer answer = ctx.ask(squarer.addr(), job.n).expect("the squarers run");
                     const int square = MSG(answer.get(),
-                                           TELL(int square) { return square; },
+                                           TELL(int result) { return result; },
                                            OTHERWISE(_) { return -1; });
-                    std::cout << "job " << job.n << ": " << job.n << " * " << job.n << " = " << square << '\n';
+                    const std::string n = std::to_string(job.n);
+                    std::cout << "job " + n + ": " + n + " * " + n + " = " + std::to_string(square) + '\n';
                 },
                 TELL(Done) {
                     std::cout << "flaky: no more jobs, stopping the system\n";
@@ -81,14 +86,15 @@ int main() {
                                            }))
                 .with_callbacks(Callbacks{}.with_after_stop([] { std::cout << "supervisor: stopped\n"; }));
         }).expect("Couldn't create the supervisor.");
-    ChildrenRef workers = supervisor.children(squarers).expect("Couldn't create the squarers.");
-    ChildrenRef worker = supervisor.children([workers](Children children) { return flaky(children, workers); })
-                             .expect("Couldn't create the flaky worker.");
+    ChildrenRef squarer_group = supervisor.children(squarers).expect("Couldn't create the squarers.");
+    ChildrenRef flaky_group =
+        supervisor.children([squarer_group](Children children) { return flaky(children, squarer_group); })
+            .expect("Couldn't create the flaky actor.");
 
     // Nothing runs before start: these wait in the flaky actor's mailbox, and the restart keeps what is left there.
-    ChildRef flaky_ref = worker.elems()[0];
-    for (int n = 1; n <= 5; ++n) flaky_ref.tell_anonymously(Job{n}).expect("Couldn't send the job.");
-    flaky_ref.tell_anonymously(Done{}).expect("Couldn't send the end.");
+    ChildRef flaky_actor = flaky_group.elems()[0];
+    for (int n = 1; n <= 5; ++n) flaky_actor.tell_anonymously(Job{n}).expect("Couldn't send the job.");
+    flaky_actor.tell_anonymously(Done{}).expect("Couldn't send the end.");
 
     Bastion::start();
     Bastion::block_until_stopped();
