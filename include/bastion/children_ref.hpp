@@ -28,9 +28,9 @@ public:
     const BastionPath& path() const noexcept;
     const std::string& name() const noexcept;
 
-    /// The group's elements, in start order. The elements keep their identity across restarts, so the list only
-    /// changes when the group itself is redeployed (unlike upstream, where it is a stale snapshot). Rust: `elems`.
-    std::vector<ChildRef> elems() const;
+    /// The group's elements, in start order: fixed when the group is built, and valid across restarts (upstream's
+    /// was a snapshot whose refs went stale). Lives as long as the group. Rust: `elems`.
+    const std::vector<ChildRef>& elems() const noexcept;
 
     /// Sends `msg` to every element, shared: each receives it by const reference. The message comes back if no
     /// element could receive it. Rust: `broadcast`.

@@ -147,6 +147,12 @@ public:
     {
         return is_ok() ? std::optional<T>{std::get<ok_index>(std::move(storage_))} : std::nullopt;
     }
+    /// For `Result<void, E>`: Rust's `Option<()>`; `r.ok();` is how a port discards a result it does not need.
+    std::optional<detail::Unit> ok() const
+        requires std::is_void_v<T>
+    {
+        return is_ok() ? std::optional<detail::Unit>{detail::Unit{}} : std::nullopt;
+    }
 
     /// The error if there is one, else nullopt. Rust: `Result::err`.
     std::optional<E> err() const&

@@ -33,6 +33,7 @@ void ActorRun::callback(const char* which, F&& fn) const {
 }
 
 void ActorRun::operator()() {
+    ran_ = true;
     if (start_ == Start::Fresh) {
         callback("before_start", [](const Callbacks& c) { c.before_start(); });
     } else {
@@ -63,15 +64,19 @@ void ActorRun::operator()() {
     if (mode != StopMode::None) outcome_ = Outcome::Cancelled;
     if (outcome_ == Outcome::Returned || (outcome_ == Outcome::Cancelled && mode == StopMode::Stop)) {
         callback("after_stop", [](const Callbacks& c) { c.after_stop(); });
+        said_goodbye_ = true;
     } else if (outcome_ == Outcome::Cancelled && mode == StopMode::Restart) {
         // The supervisor wrote the reason before it cancelled us, and does not touch it until we have ended.
         callback("before_restart", [&](const Callbacks& c) { c.before_restart(cell_->unit.failure); });
+        said_goodbye_ = true;
     }
 }
 
 ActorRun::~ActorRun() {
     if (!supervisor_) return;
-    supervisor_->post(ChildExited{std::move(cell_), incarnation_, outcome_, std::move(failure_)});
+    const bool started = ran_ || start_ == Start::Restart;
+    supervisor_->post(
+        ChildExited{std::move(cell_), incarnation_, outcome_, std::move(failure_), said_goodbye_, started});
 }
 
 }  // namespace bastion::detail

@@ -40,6 +40,8 @@ private:
     Start start_;
     bool before_restart_ran_;
     Failure why_;  // why this run is a restart
+    bool ran_ = false;
+    bool said_goodbye_ = false;
     Outcome outcome_ = Outcome::Cancelled;
     Failure failure_;
 };

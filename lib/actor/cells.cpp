@@ -9,9 +9,11 @@ namespace bastion::detail {
 void GroupCell::build(const std::shared_ptr<GroupCell>& self) {
     const std::size_t count = redundancy == 0 ? 1 : redundancy;
     elements_.reserve(count);
+    refs_.reserve(count);
     for (std::size_t i = 0; i < count; ++i) {
         const BastionId child = BastionId::new_v4();
         elements_.push_back(std::make_shared<ActorCell>(child, *path.append(BastionPathElement::Child(child)), self));
+        refs_.emplace_back(elements_.back());
     }
 }
 

@@ -93,16 +93,18 @@ public:
 
     // Set while building, read-only once built.
     std::string name = "__Anonymous__";
-    ExecFn exec;
+    ExecFn exec = [](BastionContext) -> Exec { return Ok(); };  // as upstream: a group without an exec is done at once
     std::size_t redundancy = 1;
     Callbacks callbacks;
 
     /// Creates the elements (once the builder closure has returned).
     void build(const std::shared_ptr<GroupCell>& self);
     const std::vector<std::shared_ptr<ActorCell>>& elements() const noexcept { return elements_; }
+    const std::vector<ChildRef>& refs() const noexcept { return refs_; }
 
 private:
     std::vector<std::shared_ptr<ActorCell>> elements_;
+    std::vector<ChildRef> refs_;  // the same, as handed out by ChildrenRef::elems()
 };
 
 using Element = std::variant<std::shared_ptr<GroupCell>, std::shared_ptr<SupervisorCell>>;
@@ -114,6 +116,8 @@ struct ChildExited {
     std::uint64_t incarnation;
     Outcome outcome;
     Failure failure;
+    bool said_goodbye;     // the run called after_stop or before_restart as it ended
+    bool started;          // the actor had started (this run ran, or an earlier one did)
 };
 struct StopChild {
     std::shared_ptr<ActorCell> cell;

@@ -102,12 +102,7 @@ const BastionPath& RefAddr::path() const noexcept {
 const BastionId& ChildrenRef::id() const noexcept { return cell_->id; }
 const BastionPath& ChildrenRef::path() const noexcept { return cell_->path; }
 const std::string& ChildrenRef::name() const noexcept { return cell_->name; }
-std::vector<ChildRef> ChildrenRef::elems() const {
-    std::vector<ChildRef> refs;
-    refs.reserve(cell_->elements().size());
-    for (const auto& cell : cell_->elements()) refs.emplace_back(cell);
-    return refs;
-}
+const std::vector<ChildRef>& ChildrenRef::elems() const noexcept { return cell_->refs(); }
 Result<void, void> ChildrenRef::stop() const { return detail::request_stop(cell_, detail::StopMode::Stop); }
 Result<void, void> ChildrenRef::kill() const { return detail::request_stop(cell_, detail::StopMode::Kill); }
 

@@ -121,10 +121,16 @@ void SupervisorRun::on_exited(ChildExited& exited) {
     UnitState& state = cell.unit;
     cell.run = {};
     if (state.phase == Phase::Stopping) {
+        // The run may have ended on its own (or never started) before it saw why it was cancelled: then it owes
+        // the callback it did not get to call.
+        const bool owed = exited.started && !exited.said_goodbye;
         switch (state.stopping) {
-            case StopMode::Restart: set_phase(*unit, Phase::AwaitingRestart); break;
+            case StopMode::Restart:
+                state.before_restart_ran = !owed;
+                set_phase(*unit, Phase::AwaitingRestart);
+                break;
             case StopMode::Kill: finish_actor(*unit, ExitReason::Killed); break;
-            default: finish_actor(*unit, ExitReason::Stopped); break;
+            default: finish_actor(*unit, ExitReason::Stopped, owed ? AfterStop::Run : AfterStop::Skip); break;
         }
         return;
     }
@@ -155,7 +161,7 @@ void SupervisorRun::on_failure(const Unit& failed, const Failure& failure) {
     state.failure = failure;
     state.before_restart_ran = false;
     if (state_ == State::Stopping && failed.actor) {
-        finish_actor(failed, ExitReason::Stopped);  // on its way down anyway
+        finish_actor(failed, ExitReason::Stopped, AfterStop::Run);  // on its way down anyway
         return;
     }
     set_phase(failed, Phase::AwaitingRestart);
@@ -283,7 +289,10 @@ void SupervisorRun::bring_down(const Unit& unit, StopMode mode, const Failure& w
             case Phase::BackingOff:
             case Phase::Idle:
                 if (for_good) {
-                    finish_actor(unit, mode == StopMode::Kill ? ExitReason::Killed : ExitReason::Stopped);
+                    // Down between two runs: no run of its own is left to call after_stop.
+                    const bool started = state.phase != Phase::Idle && mode == StopMode::Stop;
+                    finish_actor(unit, mode == StopMode::Kill ? ExitReason::Killed : ExitReason::Stopped,
+                                 started ? AfterStop::Run : AfterStop::Skip);
                 } else if (state.phase != Phase::Idle) {
                     set_phase(unit, Phase::AwaitingRestart);
                 }
@@ -342,21 +351,23 @@ void SupervisorRun::restart(const Unit& unit) {
 
 void SupervisorRun::give_up(const Unit& unit) {
     if (unit.actor) {
-        finish_actor(unit, ExitReason::GaveUp);
-        try {
-            unit.group->callbacks.after_stop();
-        } catch (...) {
-            self_->system->report("bastion: callback after_stop of " + unit.actor->path.to_string() +
-                                  " threw: " + describe_current_exception());
-        }
+        finish_actor(unit, ExitReason::GaveUp, AfterStop::Run);
         return;
     }
     set_phase(unit, Phase::Stopping);
     unit.supervisor->post(StopSelf{StopMode::Stop});
 }
 
-void SupervisorRun::finish_actor(const Unit& unit, ExitReason reason) {
+void SupervisorRun::finish_actor(const Unit& unit, ExitReason reason, AfterStop after_stop) {
     set_phase(unit, Phase::Stopped);
+    if (after_stop == AfterStop::Run) {
+        try {
+            unit.group->callbacks.after_stop();
+        } catch (...) {
+            self_->system->report("bastion: callback after_stop of " + unit.actor->path.to_string() +
+                                  " threw: " + describe_current_exception());
+        }
+    }
     terminate_actor(unit.actor, reason);
 }
 

@@ -47,7 +47,9 @@ private:
     void schedule_restart(const Unit& unit);
     void restart(const Unit& unit);
     void give_up(const Unit& unit);
-    void finish_actor(const Unit& unit, ExitReason reason);
+    // Whether stopping an actor for good still owes it its after_stop (its run did not get to call it).
+    enum class AfterStop { Skip, Run };
+    void finish_actor(const Unit& unit, ExitReason reason, AfterStop after_stop = AfterStop::Skip);
     void restart_due(Clock::time_point now);
     void redeploy();
     void finish();

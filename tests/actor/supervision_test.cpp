@@ -438,3 +438,47 @@ TEST_CASE("a supervisor handles each event in constant time: 50k actors start, f
     }
     CHECK(std::chrono::steady_clock::now() - start < 20s);
 }
+
+TEST_CASE("a group without an exec is done at once, as upstream (no crash loop)") {
+    RunningSystem system;
+    ChildrenRef group = Bastion::children([](Children c) { return c; }).expect("children");
+    const ChildRef& first = group.elems()[0];  // elems() lives as long as the group: a reference is fine
+    Log log;
+    Bastion::children([&log, first](Children c) {
+        return c.with_exec([&log, first](BastionContext ctx) -> Exec {
+            ctx.monitor(first);
+            SignedMessage m = ctx.recv();
+            const Terminated* t = m.msg().downcast_ref<Terminated>();
+            log.add(t != nullptr && t->reason == ExitReason::Finished ? "finished" : "wrong");
+            return Ok();
+        });
+    }).expect("children");
+    CHECK(log.wait_count("finished", 1));
+}
+
+TEST_CASE("after_stop runs once for an actor stopped around its failure (as it fails, or during its back-off)") {
+    RunningSystem system;
+    auto after_stop = std::make_shared<std::atomic<int>>(0);
+    auto starts = std::make_shared<std::atomic<int>>(0);
+    ChildRef actor{nullptr};
+    Bastion::supervisor([&](Supervisor sp) {
+        actor = sp.children_ref([&](Children c) {
+                      return c.with_callbacks(Callbacks{}.with_after_stop([after_stop] { after_stop->fetch_add(1); }))
+                          .with_exec([starts](BastionContext ctx) -> Exec {
+                              starts->fetch_add(1);
+                              (void)ctx.recv();
+                              throw std::runtime_error{"fails on its first message"};
+                          });
+                  }).elems().at(0);
+        return sp.with_restart_strategy(
+            RestartStrategy{}.with_actor_restart_strategy(ActorRestartStrategy::LinearBackOff{.timeout = 10s}));
+    }).expect("supervisor");
+    REQUIRE(wait_until("the first run", [&] { return starts->load() == 1; }));
+    REQUIRE(actor.tell_anonymously(1).is_ok());
+    REQUIRE(wait_until("the failure", [&] { return actor.tell_anonymously(2).is_ok() && starts->load() == 1; }));
+    REQUIRE(actor.stop().is_ok());
+    REQUIRE(wait_until("after_stop", [&] { return after_stop->load() == 1; }));
+    REQUIRE(wait_until("the mailbox closes", [&] { return actor.tell_anonymously(3).is_err(); }));
+    CHECK(after_stop->load() == 1);
+    CHECK(starts->load() == 1);
+}
