@@ -14,8 +14,9 @@
 namespace bastion {
 
 namespace detail {
+struct WholeSystem {};
 /// Delivers to every actor of the system; false if there is no running system or no actor.
-bool broadcast_to_system(const SharedPayload& payload);
+bool broadcast_to(WholeSystem, const SharedPayload& payload);
 }  // namespace detail
 
 /// The process's actor system: a root supervisor (one-for-one, always restart, immediately) under which top-level
@@ -55,9 +56,7 @@ public:
     /// Sends `msg` to every actor of the system; it comes back if there was none. Rust: `broadcast`.
     template <class M>
     static Result<void, detail::Payload<M>> broadcast(M&& msg) {
-        auto payload = detail::share(std::forward<M>(msg));
-        if (detail::broadcast_to_system(payload)) return Ok();
-        return Err(detail::unshare<detail::Payload<M>>(std::move(payload)));
+        return detail::broadcast(detail::WholeSystem{}, std::forward<M>(msg));
     }
 };
 

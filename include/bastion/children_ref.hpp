@@ -36,9 +36,7 @@ public:
     /// element could receive it. Rust: `broadcast`.
     template <class M>
     Result<void, detail::Payload<M>> broadcast(M&& msg) const {
-        auto payload = detail::share(std::forward<M>(msg));
-        if (detail::broadcast_to(*cell_, payload)) return Ok();
-        return Err(detail::unshare<detail::Payload<M>>(std::move(payload)));
+        return detail::broadcast(*cell_, std::forward<M>(msg));
     }
 
     /// Stops every element for good (each runs `after_stop`). Returns at once. Rust: `stop`.

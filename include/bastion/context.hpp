@@ -69,11 +69,8 @@ public:
     template <class M, class Rep, class Period>
     executor::RecoverableHandle<void> send_after(const RefAddr& to, M&& msg,
                                                  std::chrono::duration<Rep, Period> delay) const {
-        detail::check_payload<M>();
-        using T = detail::Payload<M>;
-        auto letter = std::make_unique<detail::OwnedLetter<T>>(detail::MessageKind::Tell, signature(),
-                                                               std::forward<M>(msg));
-        return detail::deliver_after(to.cell(), std::move(letter),
+        return detail::deliver_after(to.cell(), detail::make_letter(detail::MessageKind::Tell, signature(),
+                                                                    std::forward<M>(msg)),
                                      std::chrono::ceil<std::chrono::nanoseconds>(delay));
     }
 

@@ -42,9 +42,7 @@ public:
     /// Sends `msg` to every actor below this supervisor. The message comes back if none was reached. Rust: `broadcast`.
     template <class M>
     Result<void, detail::Payload<M>> broadcast(M&& msg) const {
-        auto payload = detail::share(std::forward<M>(msg));
-        if (detail::broadcast_to(*cell_, payload)) return Ok();
-        return Err(detail::unshare<detail::Payload<M>>(std::move(payload)));
+        return detail::broadcast(*cell_, std::forward<M>(msg));
     }
 
     /// Stops everything below it, runs its `after_stop`, and ends it (it is not restarted). Returns at once.

@@ -3,33 +3,13 @@
 #include <bastion/context.hpp>
 #include <bastion/executor/proc_state.hpp>
 
-#include <exception>
-#include <string>
+#include <utility>
 
 namespace bastion::detail {
 
-namespace {
-std::string describe_current_exception() {
-    try {
-        throw;
-    } catch (const std::exception& e) {
-        return e.what();
-    } catch (...) {
-        return "unknown exception";
-    }
-}
-}  // namespace
-
-// A callback that throws is reported and otherwise ignored: it must not take the actor's lifecycle down with it.
 template <class F>
 void ActorRun::callback(const char* which, F&& fn) const {
-    try {
-        fn(group_->callbacks);
-    } catch (const executor::ProcCancelled&) {
-    } catch (...) {
-        supervisor_->system->report("bastion: callback " + std::string{which} + " of " + cell_->path.to_string() +
-                                    " threw: " + describe_current_exception());
-    }
+    run_callback(*supervisor_->system, which, cell_->path, group_->callbacks, std::forward<F>(fn));
 }
 
 void ActorRun::operator()() {

@@ -46,7 +46,7 @@ std::shared_ptr<System> current_system() {
     return the_system;
 }
 
-bool broadcast_to_system(const SharedPayload& payload) {
+bool broadcast_to(WholeSystem, const SharedPayload& payload) {
     auto system = current_system();
     return system && broadcast_to(*system->root, payload);
 }

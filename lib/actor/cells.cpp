@@ -72,4 +72,15 @@ void System::report(const std::string& line) const {
     if (config.backtraces_shown()) std::cerr << line + '\n' << std::flush;
 }
 
+void System::report_callback_failure(const char* which, const BastionPath& path) const {
+    std::string what = "unknown exception";
+    try {
+        throw;
+    } catch (const std::exception& e) {
+        what = e.what();
+    } catch (...) {
+    }
+    report("bastion: callback " + std::string{which} + " of " + path.to_string() + " threw: " + what);
+}
+
 }  // namespace bastion::detail

@@ -201,9 +201,24 @@ struct System {
 
     /// Called by the root supervisor's lightproc as it ends.
     void on_stopped();
-    /// Reports a failure or a throwing callback on stderr, unless backtraces are hidden.
+    /// Reports a failure on stderr, unless backtraces are hidden.
     void report(const std::string& line) const;
+    /// Reports the exception being handled, thrown by callback `which` of the element at `path`.
+    void report_callback_failure(const char* which, const BastionPath& path) const;
 };
+
+/// Runs one hook of `callbacks` (`hook(callbacks)`) for the element at `path`. A callback that throws is reported and
+/// otherwise ignored: it must not take a lifecycle down with it.
+template <class Hook>
+void run_callback(const System& system, const char* which, const BastionPath& path, const Callbacks& callbacks,
+                  Hook&& hook) noexcept {
+    try {
+        hook(callbacks);
+    } catch (const executor::ProcCancelled&) {
+    } catch (...) {
+        system.report_callback_failure(which, path);
+    }
+}
 
 /// The current system, or null before `Bastion::init`.
 std::shared_ptr<System> current_system();

@@ -16,16 +16,6 @@ double unit_random() {
     return std::uniform_real_distribution<double>{0.0, 1.0}(generator);
 }
 
-std::string describe_current_exception() {
-    try {
-        throw;
-    } catch (const std::exception& e) {
-        return e.what();
-    } catch (...) {
-        return "unknown exception";
-    }
-}
-
 }  // namespace
 
 void terminate_actor(const std::shared_ptr<ActorCell>& cell, ExitReason reason) {
@@ -42,13 +32,7 @@ void terminate_actor(const std::shared_ptr<ActorCell>& cell, ExitReason reason) 
 
 template <class F>
 void SupervisorRun::callback(const char* which, F&& fn) const {
-    try {
-        fn(self_->callbacks);
-    } catch (const executor::ProcCancelled&) {
-    } catch (...) {
-        self_->system->report("bastion: callback " + std::string{which} + " of " + self_->path.to_string() +
-                              " threw: " + describe_current_exception());
-    }
+    run_callback(*self_->system, which, self_->path, self_->callbacks, std::forward<F>(fn));
 }
 
 void SupervisorRun::operator()() {
@@ -361,12 +345,8 @@ void SupervisorRun::give_up(const Unit& unit) {
 void SupervisorRun::finish_actor(const Unit& unit, ExitReason reason, AfterStop after_stop) {
     set_phase(unit, Phase::Stopped);
     if (after_stop == AfterStop::Run) {
-        try {
-            unit.group->callbacks.after_stop();
-        } catch (...) {
-            self_->system->report("bastion: callback after_stop of " + unit.actor->path.to_string() +
-                                  " threw: " + describe_current_exception());
-        }
+        run_callback(*self_->system, "after_stop", unit.actor->path, unit.group->callbacks,
+                     [](const Callbacks& c) { c.after_stop(); });
     }
     terminate_actor(unit.actor, reason);
 }

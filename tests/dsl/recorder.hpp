@@ -1,7 +1,7 @@
 #pragma once
-// What the DSL tests share: a running system per test case, and a log that actors write to and tests wait on.
+// What the DSL tests share beside support/system.hpp's RunningSystem: a log that actors write to and tests wait on.
 
-#include <bastion/bastion.hpp>
+#include "support/system.hpp"
 
 #include <doctest/doctest.h>
 
@@ -15,20 +15,6 @@
 #include <vector>
 
 namespace bastion::test {
-
-/// A started system for one test case; stopped and waited for when the case ends, even on a failed REQUIRE.
-struct RunningSystem {
-    RunningSystem() {
-        Bastion::init();
-        Bastion::start();
-    }
-    ~RunningSystem() {
-        Bastion::stop();
-        Bastion::block_until_stopped();
-    }
-    RunningSystem(const RunningSystem&) = delete;
-    RunningSystem& operator=(const RunningSystem&) = delete;
-};
 
 /// Lines written by actors (any thread), read by the test once enough have arrived.
 class Recorder {

@@ -23,51 +23,64 @@ void check_payload() {
     static_assert(is_payload<M>, "a message must be a movable value");
 }
 
+/// The one letter of a tell or an ask.
+template <class M>
+LetterPtr make_letter(MessageKind kind, RefAddr sign, M&& msg) {
+    check_payload<M>();
+    return std::make_unique<OwnedLetter<Payload<M>>>(kind, std::move(sign), std::forward<M>(msg));
+}
+
+/// Every send funnels into these two; the flavours below differ only in how a refused letter comes back.
+template <class M>
+LetterPtr post_tell(const std::shared_ptr<ActorCell>& to, RefAddr sign, M&& msg) {
+    return deliver(to, make_letter(MessageKind::Tell, std::move(sign), std::forward<M>(msg)));
+}
+
+struct PostedAsk {
+    LetterPtr refused;  // the letter back if the receiver has stopped
+    std::shared_ptr<AnswerState> answer;
+};
+
+template <class M>
+PostedAsk post_ask(const std::shared_ptr<ActorCell>& to, RefAddr sign, M&& msg) {
+    LetterPtr letter = make_letter(MessageKind::Ask, std::move(sign), std::forward<M>(msg));
+    auto answer = std::make_shared<AnswerState>(RefAddr{to});
+    letter->answer = answer;
+    LetterPtr refused = deliver(to, std::move(letter));
+    if (refused) refused->answer.reset();  // nobody waits on it yet: nothing to abandon
+    return {std::move(refused), std::move(answer)};
+}
+
+/// Sends, and hands the payload itself back if refused (Rust's `Result<(), M>`).
 template <class M>
 Result<void, Payload<M>> tell(const std::shared_ptr<ActorCell>& to, RefAddr sign, M&& msg) {
-    check_payload<M>();
-    using T = Payload<M>;
-    auto back = deliver(to, std::make_unique<OwnedLetter<T>>(MessageKind::Tell, std::move(sign), std::forward<M>(msg)));
-    if (back) return Err(reclaim<T>(std::move(back)));
+    if (LetterPtr refused = post_tell(to, std::move(sign), std::forward<M>(msg))) {
+        return Err(reclaim<Payload<M>>(std::move(refused)));
+    }
     return Ok();
 }
 
 template <class M>
 Result<Answer, Payload<M>> ask(const std::shared_ptr<ActorCell>& to, RefAddr sign, M&& msg) {
-    check_payload<M>();
-    using T = Payload<M>;
-    auto letter = std::make_unique<OwnedLetter<T>>(MessageKind::Ask, std::move(sign), std::forward<M>(msg));
-    auto state = std::make_shared<AnswerState>(RefAddr{to});
-    letter->answer = state;
-    if (auto back = deliver(to, std::move(letter))) {
-        back->answer.reset();
-        return Err(reclaim<T>(std::move(back)));
-    }
-    return Ok(Answer{std::move(state)});
+    PostedAsk posted = post_ask(to, std::move(sign), std::forward<M>(msg));
+    if (posted.refused) return Err(reclaim<Payload<M>>(std::move(posted.refused)));
+    return Ok(Answer{std::move(posted.answer)});
 }
 
-/// The `try_` flavours: the payload comes back inside SendError::Disconnected.
+/// The `try_` flavours: the message comes back inside SendError::Disconnected.
 template <class M>
 Result<void, SendError> try_tell(const std::shared_ptr<ActorCell>& to, RefAddr sign, M&& msg) {
-    check_payload<M>();
-    using T = Payload<M>;
-    auto back = deliver(to, std::make_unique<OwnedLetter<T>>(MessageKind::Tell, std::move(sign), std::forward<M>(msg)));
-    if (back) return Err(SendError::Disconnected(Msg{std::move(back)}));
+    if (LetterPtr refused = post_tell(to, std::move(sign), std::forward<M>(msg))) {
+        return Err(SendError::Disconnected(Msg{std::move(refused)}));
+    }
     return Ok();
 }
 
 template <class M>
 Result<Answer, SendError> try_ask(const std::shared_ptr<ActorCell>& to, RefAddr sign, M&& msg) {
-    check_payload<M>();
-    using T = Payload<M>;
-    auto letter = std::make_unique<OwnedLetter<T>>(MessageKind::Ask, std::move(sign), std::forward<M>(msg));
-    auto state = std::make_shared<AnswerState>(RefAddr{to});
-    letter->answer = state;
-    if (auto back = deliver(to, std::move(letter))) {
-        back->answer.reset();
-        return Err(SendError::Disconnected(Msg{std::move(back)}));
-    }
-    return Ok(Answer{std::move(state)});
+    PostedAsk posted = post_ask(to, std::move(sign), std::forward<M>(msg));
+    if (posted.refused) return Err(SendError::Disconnected(Msg{std::move(posted.refused)}));
+    return Ok(Answer{std::move(posted.answer)});
 }
 
 /// A broadcast payload, shared by every receiver's letter.
@@ -100,5 +113,14 @@ public:
 private:
     std::shared_ptr<const void> value_;
 };
+
+/// Broadcasts to everything `target` reaches (`broadcast_to(target, payload)`, found by argument-dependent lookup),
+/// handing the payload back if it reached nobody.
+template <class Target, class M>
+Result<void, Payload<M>> broadcast(const Target& target, M&& msg) {
+    SharedPayload payload = share(std::forward<M>(msg));
+    if (broadcast_to(target, payload)) return Ok();
+    return Err(unshare<Payload<M>>(std::move(payload)));
+}
 
 }  // namespace bastion::detail
