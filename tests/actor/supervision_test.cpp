@@ -397,7 +397,9 @@ TEST_CASE("stopping a group stops its actors for good; the supervisor's restart 
     for (const auto& e : group.elems()) CHECK(ask_run(e) == 1);
     REQUIRE(group.stop().is_ok());
     REQUIRE(wait_until("both stop", [&] { return probe->log.count("end g") == 2; }));
-    REQUIRE(wait_until("sends come back", [&] { return group.elems()[1].tell_anonymously(1).is_err(); }));
+    REQUIRE(wait_until("sends come back", [&] {
+        return group.elems()[0].tell_anonymously(1).is_err() && group.elems()[1].tell_anonymously(1).is_err();
+    }));
     CHECK(group.broadcast(1).is_err());
     REQUIRE(sp_ref.stop().is_ok());
     REQUIRE(wait_until("the supervisor ends", [&] { return sp_ref.stop().is_err(); }));
