@@ -3,7 +3,8 @@
 // `tell`: the pinger tells the ponger a number and waits in recv for it to be told back (ctx.tell to the signature).
 // `ask`: the pinger asks and waits on the Answer; the ponger replies through the AnswerSender.
 // Placement: `one` = one worker (both actors on it, the round trip never leaves the thread); `two` = two workers,
-// where the scheduler places the actors (steals and parks are printed); `thread` = the pinger is the main thread
+// where the scheduler places the actors (in practice on one worker: a woken actor waits in its waker's hand-off
+// slot); `thread` = the pinger is the main thread
 // (ChildRef::tell_anonymously / ask_anonymously, answers through an Answer), the ponger an actor.
 //
 // Floor: two raw Boost.Fiber fibers on one thread (the default round-robin scheduler) bouncing a number through two
@@ -132,7 +133,9 @@ int main(int argc, char** argv) {
     compare("ask, one worker", series["ask one"], series["floor"], "ns");
     verdict("<= 2x tell", spread(series["ask one"]).median <= 2 * spread(series["tell one"]).median);
     compare("tell, two workers", series["tell two"], series["floor"], "ns");
-    verdict("<= 1200 ns", spread(series["tell two"]).median <= 1200);
+    // The scheduler keeps a woken lightproc in its waker's hand-off slot, so the pair settles on one worker: this
+    // is not a cross-worker round trip, and there is no placement control yet to force one.
+    std::cout << "    (the pair settles on one worker; the cross-worker target (<= 1200 ns) is not measured yet)\n";
     compare("ask, two workers", series["ask two"], series["floor"], "ns");
     compare("ask from the main thread", series["ask thread"], series["floor"], "ns");
     return 0;

@@ -20,7 +20,7 @@ namespace bastion {
 /// good. Equality and hashing use the id. Rust: `ChildRef`.
 class ChildRef {
 public:
-    explicit ChildRef(std::shared_ptr<detail::ActorCell> cell) noexcept : cell_{std::move(cell)} {}
+    explicit ChildRef(std::shared_ptr<detail::ActorCell> cell) noexcept : addr_{std::move(cell)} {}
 
     const BastionId& id() const noexcept;
     /// False for runtime helpers, which never receive routed messages. Every actor you create is public.
@@ -29,29 +29,29 @@ public:
     const std::string& name() const noexcept;
     const BastionPath& path() const noexcept;
     /// The address to `ctx.tell` or `ctx.ask` it at.
-    RefAddr addr() const noexcept { return RefAddr{cell_}; }
+    const RefAddr& addr() const noexcept { return addr_; }
 
     /// Sends `msg` unsigned (signed as dead letters). The message comes back if the actor has stopped.
     /// Rust: `tell_anonymously`.
     template <class M>
     Result<void, detail::Payload<M>> tell_anonymously(M&& msg) const {
-        return detail::tell(cell_, RefAddr{}, std::forward<M>(msg));
+        return detail::tell(cell(), RefAddr{}, std::forward<M>(msg));
     }
     /// As `tell_anonymously`, with the message inside SendError::Disconnected. Rust: `try_tell_anonymously`.
     template <class M>
     Result<void, SendError> try_tell_anonymously(M&& msg) const {
-        return detail::try_tell(cell_, RefAddr{}, std::forward<M>(msg));
+        return detail::try_tell(cell(), RefAddr{}, std::forward<M>(msg));
     }
     /// Asks `msg` unsigned; the Answer resolves to the reply, or to an error if the actor drops the question.
     /// Rust: `ask_anonymously`.
     template <class M>
     Result<Answer, detail::Payload<M>> ask_anonymously(M&& msg) const {
-        return detail::ask(cell_, RefAddr{}, std::forward<M>(msg));
+        return detail::ask(cell(), RefAddr{}, std::forward<M>(msg));
     }
     /// Rust: `try_ask_anonymously`.
     template <class M>
     Result<Answer, SendError> try_ask_anonymously(M&& msg) const {
-        return detail::try_ask(cell_, RefAddr{}, std::forward<M>(msg));
+        return detail::try_ask(cell(), RefAddr{}, std::forward<M>(msg));
     }
 
     /// Stops the actor for good: its current wait throws ProcCancelled, `after_stop` runs, it is not restarted, and
@@ -62,10 +62,10 @@ public:
 
     friend bool operator==(const ChildRef& a, const ChildRef& b) noexcept { return a.id() == b.id(); }
 
-    const std::shared_ptr<detail::ActorCell>& cell() const noexcept { return cell_; }
+    const std::shared_ptr<detail::ActorCell>& cell() const noexcept { return addr_.cell(); }
 
 private:
-    std::shared_ptr<detail::ActorCell> cell_;
+    RefAddr addr_;  // held whole, so addr() and a context's signature() copy nothing
 };
 
 }  // namespace bastion

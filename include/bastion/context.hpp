@@ -50,7 +50,7 @@ public:
     }
 
     /// This actor's address: what its messages are signed with. Rust: `signature`.
-    RefAddr signature() const noexcept { return current_.addr(); }
+    const RefAddr& signature() const noexcept { return current_.addr(); }
 
     /// Sends `msg` to `to`, signed with this actor's address; the message comes back if `to` has stopped.
     /// Rust: `tell`.
