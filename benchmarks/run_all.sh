@@ -29,14 +29,14 @@ if [ ! -f "$build_dir/build.ninja" ]; then
   meson setup "$build_dir" "$root" --buildtype=release -Dbenchmarks=true -Dtests=false -Dexamples=false
 fi
 # -j2: the reference machine has two cores, shared with other work.
-targets=(skynet yield_storm spawn_rate parked_rss idle_cpu)
+targets=(skynet yield_storm spawn_rate parked_rss idle_cpu ping_pong n_to_one restart_storm idle_actors)
 ninja -C "$build_dir" -j2 "${targets[@]/#/benchmarks/}"
 
 if [ "$smoke" -eq 1 ]; then
   # The tiny parameters live in benchmarks/meson.build (the test suite runs them too).
   exec meson test -C "$build_dir" --suite benchmarks-smoke --print-errorlogs
 else
-  runs=(skynet yield_storm spawn_rate parked_rss idle_cpu)
+  runs=("${targets[@]}")
   limit=1800
 fi
 
