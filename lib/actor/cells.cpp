@@ -62,6 +62,10 @@ System::System(Config config)
       root{std::make_shared<SupervisorCell>(NIL_ID, *BastionPath::root().append(BastionPathElement::Supervisor(NIL_ID)),
                                             std::weak_ptr<SupervisorCell>{}, this)} {}
 
+System::~System() {
+    if (!reaped) executor->shutdown();
+}
+
 void System::on_stopped() {
     std::lock_guard guard{lock};
     stopped = true;

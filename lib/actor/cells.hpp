@@ -188,6 +188,10 @@ private:
 /// The process's system (one at a time; a stopped one may be replaced by a fresh one).
 struct System {
     explicit System(Config config);
+    System(const System&) = delete;
+    System& operator=(const System&) = delete;
+    /// Joins the executor first: its lightprocs still reach this system's members as they end.
+    ~System();
 
     Config config;
     std::unique_ptr<executor::Executor> executor;
