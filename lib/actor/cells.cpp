@@ -12,7 +12,8 @@ void GroupCell::build(const std::shared_ptr<GroupCell>& self) {
     refs_.reserve(count);
     for (std::size_t i = 0; i < count; ++i) {
         const BastionId child = BastionId::new_v4();
-        elements_.push_back(std::make_shared<ActorCell>(child, *path.append(BastionPathElement::Child(child)), self));
+        elements_.push_back(
+            std::make_shared<ActorCell>(child, *path.append(BastionPathElement::Child(child)), name, self));
         refs_.emplace_back(elements_.back());
     }
 }

@@ -62,11 +62,12 @@ struct UnitState {
 
 class ActorCell {
 public:
-    ActorCell(BastionId id, BastionPath path, std::weak_ptr<GroupCell> group) noexcept
-        : id{id}, path{std::move(path)}, group{std::move(group)} {}
+    ActorCell(BastionId id, BastionPath path, std::string name, std::weak_ptr<GroupCell> group) noexcept
+        : id{id}, path{std::move(path)}, name{std::move(name)}, group{std::move(group)} {}
 
     const BastionId id;
     const BastionPath path;
+    const std::string name;  // its group's, copied: a ChildRef may outlive the group
     const std::weak_ptr<GroupCell> group;
     Mailbox mailbox;
 

@@ -83,11 +83,7 @@ std::shared_ptr<SupervisorCell> make_supervisor(const std::shared_ptr<Supervisor
 
 const BastionId& ChildRef::id() const noexcept { return cell()->id; }
 bool ChildRef::is_public() const noexcept { return true; }
-const std::string& ChildRef::name() const noexcept {
-    static const std::string anonymous = "__Anonymous__";
-    auto group = cell()->group.lock();
-    return group ? group->name : anonymous;
-}
+const std::string& ChildRef::name() const noexcept { return cell()->name; }
 const BastionPath& ChildRef::path() const noexcept { return cell()->path; }
 Result<void, void> ChildRef::stop() const { return detail::request_stop(cell(), detail::StopMode::Stop); }
 Result<void, void> ChildRef::kill() const { return detail::request_stop(cell(), detail::StopMode::Kill); }

@@ -404,3 +404,24 @@ TEST_CASE("payloads of every size and alignment travel intact (pooled and unpool
     CHECK(reinterpret_cast<std::uintptr_t>(back) % 64 == 0);
     CHECK(back->bytes == aligned.bytes);
 }
+
+TEST_CASE("a ChildRef knows its group's name, even after the group and its system are gone") {
+    std::optional<ChildRef> named;
+    {
+        RunningSystem system;
+        named = Bastion::children([](Children c) {
+                    return c.with_name("workers").with_exec([](BastionContext ctx) -> Exec {
+                        (void)ctx.recv();
+                        return Ok();
+                    });
+                }).expect("children").elems().at(0);
+        ChildRef anonymous = Bastion::children([](Children c) { return c; }).expect("children").elems().at(0);
+        CHECK(named->name() == "workers");
+        CHECK(anonymous.name() == "__Anonymous__");
+    }
+    Bastion::init();  // replaces (and frees) the stopped system with its groups
+    CHECK(named->name() == "workers");
+    CHECK(named->tell_anonymously(1).is_err());
+    Bastion::stop();
+    Bastion::block_until_stopped();
+}
