@@ -25,11 +25,6 @@ namespace detail {
 class GroupCell;
 using ExecFn = std::function<Exec(BastionContext)>;
 
-template <class R>
-inline constexpr bool is_result = false;
-template <class T, class E>
-inline constexpr bool is_result<Result<T, E>> = true;
-
 template <class F>
 inline constexpr bool exec_misuse = false;
 

@@ -22,14 +22,6 @@ namespace bastion {
 class Answer;
 
 namespace detail {
-/// Every payload travels as its decayed type, so matching is exact: `"hi"` arrives as `const char*`, never as
-/// `std::string` or `std::string_view`.
-template <class M>
-using Payload = std::decay_t<M>;
-
-template <class M>
-inline constexpr bool is_payload = std::is_move_constructible_v<Payload<M>> && !std::is_array_v<Payload<M>>;
-
 /// The reply slot of an ask: written once by the AnswerSender, read by the Answer.
 class AnswerState {
 public:
@@ -74,12 +66,11 @@ public:
     /// Sends the reply, as a tell signed by the replier. Hands it back if the asker is gone. Rust: `reply`.
     template <class M>
     Result<void, detail::Payload<M>> reply(M&& msg) && {
-        using T = detail::Payload<M>;
-        static_assert(detail::is_payload<M>, "a reply must be a movable, non-array value");
         auto state = std::move(state_);
-        auto letter = std::make_unique<detail::OwnedLetter<T>>(detail::MessageKind::Tell, state->replier(),
-                                                               std::forward<M>(msg));
-        if (auto back = state->fulfil(std::move(letter))) return Err(detail::reclaim<T>(std::move(back)));
+        auto letter = detail::make_letter(detail::MessageKind::Tell, state->replier(), std::forward<M>(msg));
+        if (auto back = state->fulfil(std::move(letter))) {
+            return Err(detail::reclaim<detail::Payload<M>>(std::move(back)));
+        }
         return Ok();
     }
 

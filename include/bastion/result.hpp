@@ -2,6 +2,8 @@
 /// \file
 /// Rust's `Result<T, E>` for ports: `return Ok(v);`, `return Err(e);`, `.expect("msg")`, `.unwrap()`.
 
+#include <bastion/executor/unit.hpp>
+
 #include <concepts>
 #include <cstddef>
 #include <optional>
@@ -39,14 +41,9 @@ struct ErrValue {
 template <>
 struct ErrValue<void> {};
 
-// Stands in for `void` inside the storage, like Rust's `()`.
-struct Unit {
-    friend bool operator==(Unit, Unit) = default;
-};
-
-// What a Result stores for `T`: `T` itself, or `Unit` for `void`.
-template <class T>
-using Stored = std::conditional_t<std::is_void_v<T>, Unit, T>;
+// What a Result stores for `T`: `T` itself, or Unit (Rust's `()`) for `void`.
+using executor::Unit;
+using executor::detail::Stored;
 
 template <class T>
 using Ref = std::add_lvalue_reference_t<T>;  // void stays void
@@ -96,6 +93,9 @@ class [[nodiscard]] Result {
     static constexpr std::size_t err_index = 1;
 
 public:
+    using value_type = T;
+    using error_type = E;
+
     /// From `Ok(v)`, `Ok()`, `Err(e)` or `Err()`; implicit, so `return Ok(v);` reads as in Rust.
     template <class V>
         requires std::constructible_from<T, V>
@@ -203,5 +203,13 @@ private:
     using Storage = std::variant<detail::Stored<T>, detail::Stored<E>>;
     Storage storage_;
 };
+
+namespace detail {
+/// True for any `Result<T, E>`.
+template <class R>
+inline constexpr bool is_result = false;
+template <class T, class E>
+inline constexpr bool is_result<Result<T, E>> = true;
+}  // namespace detail
 
 }  // namespace bastion

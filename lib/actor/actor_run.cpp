@@ -54,9 +54,8 @@ void ActorRun::operator()() {
 
 ActorRun::~ActorRun() {
     if (!supervisor_) return;
-    const bool started = ran_ || start_ == Start::Restart;
-    supervisor_->post(
-        ChildExited{std::move(cell_), incarnation_, outcome_, std::move(failure_), said_goodbye_, started});
+    const bool owes_goodbye = (ran_ || start_ == Start::Restart) && !said_goodbye_;
+    supervisor_->post(ChildExited{std::move(cell_), incarnation_, outcome_, std::move(failure_), owes_goodbye});
 }
 
 }  // namespace bastion::detail

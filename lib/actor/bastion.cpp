@@ -8,11 +8,6 @@ namespace bastion {
 
 namespace detail {
 
-std::shared_ptr<SupervisorCell> make_supervisor(const std::shared_ptr<SupervisorCell>& parent, const BastionPath& at,
-                                                const SupervisorInit& init);
-std::shared_ptr<GroupCell> make_group(const std::shared_ptr<SupervisorCell>& supervisor, const ChildrenInit& init);
-bool broadcast_to(const SupervisorCell& supervisor, const SharedPayload& payload);
-
 namespace {
 
 std::mutex system_lock;

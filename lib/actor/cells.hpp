@@ -117,8 +117,9 @@ struct ChildExited {
     std::uint64_t incarnation;
     Outcome outcome;
     Failure failure;
-    bool said_goodbye;     // the run called after_stop or before_restart as it ended
-    bool started;          // the actor had started (this run ran, or an earlier one did)
+    // The actor had started (this run ran, or an earlier one) but this run ended without calling after_stop or
+    // before_restart: it ended on its own, or never started, before it saw why it was cancelled.
+    bool owes_goodbye;
 };
 struct StopChild {
     std::shared_ptr<ActorCell> cell;
@@ -227,5 +228,11 @@ void run_callback(const System& system, const char* which, const BastionPath& pa
 
 /// The current system, or null before `Bastion::init`.
 std::shared_ptr<System> current_system();
+
+/// Builds a children group under `supervisor` from `init` (not yet added to it).
+std::shared_ptr<GroupCell> make_group(const std::shared_ptr<SupervisorCell>& supervisor, const ChildrenInit& init);
+/// Builds a supervisor under `parent`, its path under `at`, from `init` (not yet added to it).
+std::shared_ptr<SupervisorCell> make_supervisor(const std::shared_ptr<SupervisorCell>& parent, const BastionPath& at,
+                                                const SupervisorInit& init);
 
 }  // namespace bastion::detail

@@ -1,15 +1,8 @@
 #include <bastion/detail/mailbox.hpp>
-#include <bastion/executor/detail/proc_core.hpp>
-#include <bastion/executor/this_proc.hpp>
 
 #include "executor/spinlock.hpp"
-#include "executor/thread_state.hpp"
-
-#include <thread>
 
 namespace bastion::detail {
-
-using executor::ProcCancelled;
 
 Mailbox::Mailbox() noexcept : head_{&stub_}, tail_{&stub_} {}
 
@@ -68,32 +61,22 @@ LetterPtr Mailbox::try_pop() noexcept {
         switch (pop_raw(letter)) {
             case Pop::Letter: return LetterPtr{letter};
             case Pop::Empty: return nullptr;
-            case Pop::Inconsistent:
-                // The sender finishes its link within a few instructions unless it was preempted right there.
-                if (spins < 64) {
-                    executor::detail::spin_pause();
-                } else {
-                    std::this_thread::yield();
-                }
+            case Pop::Inconsistent:  // the sender finishes its link within a few instructions
+                executor::detail::wait_step(spins);
         }
     }
 }
 
 LetterPtr Mailbox::pop_until(std::chrono::steady_clock::time_point deadline) {
-    executor::detail::ProcCoreBase* core = executor::detail::current_core();  // one lookup: it reads a thread-local
-    executor::detail::Parker& parker = core != nullptr ? core->parker() : executor::detail::this_thread_parker();
-    for (;;) {
-        if (LetterPtr letter = try_pop()) return letter;
-        if (core != nullptr && core->cancel_requested()) throw ProcCancelled{};
-        const bool timed = deadline != std::chrono::steady_clock::time_point::max();
-        if (timed && std::chrono::steady_clock::now() >= deadline) return nullptr;
-        waiter_.arm(parker);
-        // Empty means the stub is at the tail with nothing linked behind it; a sender linking right now sees the
-        // armed slot and wakes us.
-        const bool empty = tail_ == &stub_ && stub_.next.load(std::memory_order_acquire) == nullptr;
-        if (empty) parker.park_until(deadline);
-        waiter_.disarm(parker);
-    }
+    LetterPtr letter;
+    waiter_.wait_until(deadline, [&] {
+        // Empty: the stub at the tail with nothing linked behind it (two loads, no pop). A sender linking right now
+        // sees the armed slot and wakes us.
+        if (tail_ == &stub_ && stub_.next.load(std::memory_order_acquire) == nullptr) return false;
+        letter = try_pop();
+        return letter != nullptr;
+    });
+    return letter;
 }
 
 void Mailbox::close() noexcept {

@@ -1,8 +1,5 @@
 #include <bastion/answer.hpp>
 #include <bastion/errors.hpp>
-#include <bastion/executor/detail/proc_core.hpp>
-
-#include "executor/thread_state.hpp"
 
 namespace bastion {
 
@@ -30,18 +27,14 @@ void AnswerState::abandon() noexcept {
 void AnswerState::forget() noexcept { status_.fetch_or(forgotten, std::memory_order_acq_rel); }
 
 AnswerState::Outcome AnswerState::wait_until(std::chrono::steady_clock::time_point deadline) {
-    executor::detail::ProcCoreBase* core = executor::detail::current_core();  // one lookup: it reads a thread-local
-    executor::detail::Parker& parker = core != nullptr ? core->parker() : executor::detail::this_thread_parker();
-    for (;;) {
-        const unsigned status = status_.load(std::memory_order_acquire);
-        if ((status & replied) != 0) return Outcome::Replied;
-        if ((status & abandoned) != 0) return Outcome::Abandoned;
-        if (core != nullptr && core->cancel_requested()) throw executor::ProcCancelled{};
-        if (std::chrono::steady_clock::now() >= deadline) return Outcome::Pending;
-        waiter_.arm(parker);
-        if ((status_.load(std::memory_order_acquire) & (replied | abandoned)) == 0) parker.park_until(deadline);
-        waiter_.disarm(parker);
+    unsigned status = 0;
+    if (!waiter_.wait_until(deadline, [&] {
+            status = status_.load(std::memory_order_acquire);
+            return (status & (replied | abandoned)) != 0;
+        })) {
+        return Outcome::Pending;
     }
+    return (status & replied) != 0 ? Outcome::Replied : Outcome::Abandoned;
 }
 
 }  // namespace detail

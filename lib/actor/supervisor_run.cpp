@@ -16,8 +16,7 @@ double unit_random() {
     return std::uniform_real_distribution<double>{0.0, 1.0}(generator);
 }
 
-}  // namespace
-
+// Closes the mailbox of an actor that stopped for good and tells its watchers.
 void terminate_actor(const std::shared_ptr<ActorCell>& cell, ExitReason reason) {
     cell->mailbox.close();
     std::vector<RefAddr> watchers;
@@ -29,6 +28,8 @@ void terminate_actor(const std::shared_ptr<ActorCell>& cell, ExitReason reason) 
     }
     for (const RefAddr& watcher : watchers) (void)tell(watcher.cell(), RefAddr{cell}, Terminated{ChildRef{cell}, reason});
 }
+
+}  // namespace
 
 template <class F>
 void SupervisorRun::callback(const char* which, F&& fn) const {
@@ -105,9 +106,8 @@ void SupervisorRun::on_exited(ChildExited& exited) {
     UnitState& state = cell.unit;
     cell.run = {};
     if (state.phase == Phase::Stopping) {
-        // The run may have ended on its own (or never started) before it saw why it was cancelled: then it owes
-        // the callback it did not get to call.
-        const bool owed = exited.started && !exited.said_goodbye;
+        // A run that ended before it saw why it was cancelled owes the callback it did not get to call.
+        const bool owed = exited.owes_goodbye;
         switch (state.stopping) {
             case StopMode::Restart:
                 state.before_restart_ran = !owed;

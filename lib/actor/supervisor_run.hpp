@@ -72,7 +72,4 @@ private:
     std::array<std::size_t, 7> count_{};                  // units in each Phase
 };
 
-/// Notifies watchers and closes the mailbox of an actor that stopped for good.
-void terminate_actor(const std::shared_ptr<ActorCell>& cell, ExitReason reason);
-
 }  // namespace bastion::detail

@@ -82,9 +82,6 @@ ProcCoreBase* current_core() noexcept {
     return static_cast<ProcTag*>(props)->core();
 }
 
-Parker& current_parker() noexcept {
-    if (ProcCoreBase* core = current_core()) return core->parker();
-    return this_thread_parker();
-}
+Parker& parker_of(ProcCoreBase* core) noexcept { return core != nullptr ? core->parker() : this_thread_parker(); }
 
 }  // namespace bastion::executor::detail

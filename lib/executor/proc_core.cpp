@@ -49,25 +49,19 @@ void ProcCoreBase::finish(ProcState::Bits outcome) noexcept {
 namespace {
 // Waits out the few instructions between finish()'s exchange and its final store.
 void settle(const std::atomic<Parker*>& joiner, Parker* done) noexcept {
-    for (unsigned spins = 0; joiner.load(std::memory_order_acquire) != done; ++spins) {
-        if (spins < 64) {
-            spin_pause();
-        } else {
-            std::this_thread::yield();
-        }
-    }
+    for (unsigned spins = 0; joiner.load(std::memory_order_acquire) != done; ++spins) wait_step(spins);
 }
 }  // namespace
 
 bool ProcCoreBase::wait_until(std::chrono::steady_clock::time_point deadline) {
     if (joiner_.load(std::memory_order_acquire) == joiner_done) return true;
-    Parker& me = current_parker();
+    ProcCoreBase* waiting = current_core();
+    Parker& me = parker_of(waiting);
     Parker* expected = nullptr;
     if (!joiner_.compare_exchange_strong(expected, &me, std::memory_order_acq_rel)) {
         settle(joiner_, joiner_done);  // finishing or finished (a second concurrent joiner is a contract breach)
         return true;
     }
-    ProcCoreBase* waiting = current_core();
     for (;;) {
         me.park_until(deadline);
         if (joiner_.load(std::memory_order_acquire) != &me) break;  // finish() took our parker

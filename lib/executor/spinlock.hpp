@@ -2,6 +2,7 @@
 // A test-and-test-and-set spinlock for critical sections of a few instructions (queue push/pop).
 
 #include <atomic>
+#include <thread>
 
 namespace bastion::executor::detail {
 
@@ -11,6 +12,16 @@ inline void spin_pause() noexcept {
 #elif defined(__aarch64__)
     asm volatile("yield");
 #endif
+}
+
+/// One step of waiting for another thread to finish a few instructions: pause while it is likely still running,
+/// then give it the CPU in case it was preempted right there. `spins` counts the steps taken so far.
+inline void wait_step(unsigned spins) noexcept {
+    if (spins < 64) {
+        spin_pause();
+    } else {
+        std::this_thread::yield();
+    }
 }
 
 class Spinlock {

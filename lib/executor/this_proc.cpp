@@ -1,9 +1,6 @@
 #include <bastion/executor/detail/proc_core.hpp>
 #include <bastion/executor/this_proc.hpp>
 
-
-#include "executor/thread_state.hpp"
-
 #include <boost/fiber/operations.hpp>
 
 namespace bastion::executor::this_proc {
@@ -17,7 +14,7 @@ void yield_now() {
 
 void sleep_until(std::chrono::steady_clock::time_point deadline) {
     detail::ProcCoreBase* core = detail::current_core();
-    detail::Parker& parker = core != nullptr ? core->parker() : detail::this_thread_parker();
+    detail::Parker& parker = detail::parker_of(core);
     for (;;) {
         if (core != nullptr && core->cancel_requested()) throw ProcCancelled{};
         if (std::chrono::steady_clock::now() >= deadline) return;

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <memory>
 #include <new>
+#include <type_traits>
 #include <typeinfo>
 #include <utility>
 
@@ -58,6 +59,21 @@ public:
     void* payload() noexcept override { return &value; }
     T value;
 };
+
+/// Every payload travels as its decayed type, so matching is exact: `"hi"` arrives as `const char*`, never as
+/// `std::string` or `std::string_view`.
+template <class M>
+using Payload = std::decay_t<M>;
+
+template <class M>
+inline constexpr bool is_payload = std::is_move_constructible_v<Payload<M>> && !std::is_array_v<Payload<M>>;
+
+/// The one letter of a tell, an ask or a reply.
+template <class M>
+LetterPtr make_letter(MessageKind kind, RefAddr sign, M&& msg) {
+    static_assert(is_payload<M>, "a message must be a movable value");
+    return std::make_unique<OwnedLetter<Payload<M>>>(kind, std::move(sign), std::forward<M>(msg));
+}
 
 /// Takes the payload back out of a letter that could not be delivered.
 template <class T>

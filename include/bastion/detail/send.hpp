@@ -18,18 +18,6 @@ class ActorCell;
 /// (or `to` is null: dead letters).
 LetterPtr deliver(const std::shared_ptr<ActorCell>& to, LetterPtr letter) noexcept;
 
-template <class M>
-void check_payload() {
-    static_assert(is_payload<M>, "a message must be a movable value");
-}
-
-/// The one letter of a tell or an ask.
-template <class M>
-LetterPtr make_letter(MessageKind kind, RefAddr sign, M&& msg) {
-    check_payload<M>();
-    return std::make_unique<OwnedLetter<Payload<M>>>(kind, std::move(sign), std::forward<M>(msg));
-}
-
 /// Every send funnels into these two; the flavours below differ only in how a refused letter comes back.
 template <class M>
 LetterPtr post_tell(const std::shared_ptr<ActorCell>& to, RefAddr sign, M&& msg) {
@@ -91,7 +79,7 @@ struct SharedPayload {
 
 template <class M>
 SharedPayload share(M&& msg) {
-    check_payload<M>();
+    static_assert(is_payload<M>, "a message must be a movable value");
     using T = Payload<M>;
     return {std::make_shared<const T>(std::forward<M>(msg)), &typeid(T)};
 }

@@ -263,17 +263,6 @@ public:
 
 // ---- the message ------------------------------------------------------------------------------------------------
 
-template <class R>
-struct ResultParts {
-    static constexpr bool is_result = false;
-};
-template <class T, class E>
-struct ResultParts<Result<T, E>> {
-    static constexpr bool is_result = true;
-    using Value = T;
-    using Error = E;
-};
-
 /// MSG's first argument, as the SignedMessage it consumes.
 template <class Input>
 SignedMessage take_message(Input&& input) {
@@ -281,10 +270,10 @@ SignedMessage take_message(Input&& input) {
     constexpr bool is_const = std::is_const_v<std::remove_reference_t<Input>>;
     if constexpr (std::is_same_v<I, SignedMessage> && !is_const) {
         return std::move(input);
-    } else if constexpr (ResultParts<I>::is_result && !is_const) {
-        if constexpr (std::is_same_v<typename ResultParts<I>::Value, SignedMessage>) {
+    } else if constexpr (is_result<I> && !is_const) {
+        if constexpr (std::is_same_v<typename I::value_type, SignedMessage>) {
             if (input.is_err()) {
-                if constexpr (std::is_void_v<typename ResultParts<I>::Error>) {
+                if constexpr (std::is_void_v<typename I::error_type>) {
                     throw MessageError{"bastion: MSG got Err instead of a message"};
                 } else {
                     throw MessageError{panic_message("bastion: MSG got Err instead of a message", input.unwrap_err())};

@@ -5,6 +5,7 @@
 #include <bastion/executor/detail/parker.hpp>
 #include <bastion/executor/proc_stack.hpp>
 #include <bastion/executor/proc_state.hpp>
+#include <bastion/executor/unit.hpp>
 
 #include <boost/fiber/context.hpp>
 #include <boost/fiber/properties.hpp>
@@ -17,14 +18,7 @@
 #include <typeinfo>
 #include <utility>
 
-namespace bastion::executor {
-
-/// What a lightproc returning `void` yields through its handle: Rust's `()`.
-struct Unit {
-    friend constexpr bool operator==(Unit, Unit) noexcept = default;
-};
-
-namespace detail {
+namespace bastion::executor::detail {
 
 class ProcCoreBase;
 class ProcRegistry;
@@ -117,9 +111,6 @@ private:
 
 inline ProcTag::~ProcTag() { core_->destroy(); }
 
-template <class T>
-using Stored = std::conditional_t<std::is_void_v<T>, Unit, T>;
-
 // The typed half a handle sees: the result slot.
 template <class T>
 class ProcResult : public ProcCoreBase {
@@ -159,9 +150,8 @@ private:
 /// The core of the lightproc running on the calling fiber, or nullptr on a plain thread.
 ProcCoreBase* current_core() noexcept;
 
-/// The parker every bastion wait point parks on: the lightproc's own (so cancellation can wake it), or the calling
-/// thread's.
-Parker& current_parker() noexcept;
+/// The parker every bastion wait point parks on, given `current_core()`: the lightproc's own (so cancellation can wake
+/// it), or the calling thread's when `core` is null.
+Parker& parker_of(ProcCoreBase* core) noexcept;
 
-}  // namespace detail
-}  // namespace bastion::executor
+}  // namespace bastion::executor::detail
