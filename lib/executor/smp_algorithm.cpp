@@ -138,6 +138,13 @@ context* SmpAlgorithm::pick_next() noexcept {
         (self_.remote_pending.load(std::memory_order_relaxed) || pick % dispatcher_period == 0)) {
         return take_dispatcher();
     }
+    // IO: the dispatcher's picks (every 32nd pick, or when the queue ran dry) hand the requests queued since to the
+    // kernel in one batch and reap completions. Only the dispatcher's: a lightproc switching away may still hold its
+    // parker's lock (Boost releases it after the switch), and a completion takes that lock to wake it.
+    if (from_dispatcher) {
+        EventSource* events = self_.events.load(std::memory_order_relaxed);
+        if (events != nullptr && events->pending()) events->poll();
+    }
     context* ctx = pop_local();
     if (ctx == nullptr) {
         if (!from_dispatcher) return take_dispatcher();  // nothing local: the dispatcher looks further, or parks
@@ -199,6 +206,7 @@ void SmpAlgorithm::suspend_until(Clock::time_point const& deadline) noexcept {
         const Clock::time_point spin_end = now + pool_.config().spin_before_park;
         bool peers = may_steal(now);
         bool found = false;
+        EventSource* events = self_.events.load(std::memory_order_relaxed);
         for (unsigned i = 1;; ++i) {
             if (pool_.work_visible_for(index_, peers)) {
                 found = true;
@@ -206,6 +214,10 @@ void SmpAlgorithm::suspend_until(Clock::time_point const& deadline) noexcept {
             }
             spin_pause();
             if (i % 64 == 0) {
+                if (events != nullptr && events->pending() && events->poll()) {
+                    found = true;
+                    break;
+                }
                 now = Clock::now();
                 peers = may_steal(now);
                 if (now >= spin_end || now >= deadline) break;
@@ -233,7 +245,11 @@ void SmpAlgorithm::suspend_until(Clock::time_point const& deadline) noexcept {
         if (mode == Watching && now + watch_interval < until) until = now + watch_interval;
         if (!may_steal(now) && steal_not_before_ < until) until = steal_not_before_;  // wake when stealing may resume
         self_.parks.fetch_add(1, std::memory_order_relaxed);
-        futex_wait_until(self_.park, mode, until);
+        if (EventSource* events = self_.events.load(std::memory_order_relaxed)) {
+            events->wait(until);  // IO completions wake it too; a waker interrupts it instead of the futex
+        } else {
+            futex_wait_until(self_.park, mode, until);
+        }
     }
     before = self_.park.exchange(Awake, std::memory_order_acq_rel);
     pool_.parked_count.fetch_sub(1, std::memory_order_relaxed);

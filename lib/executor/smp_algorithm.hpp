@@ -23,6 +23,9 @@ namespace bastion::executor::detail {
 /// looks at the clock: if the queue's front has waited a millisecond, it runs next, so a ping-ponging pair cannot
 /// starve the rest, and pending injected work is taken. An idle worker backs off from stealing work too fine to be
 /// worth moving (see `steal_backoff_`).
+///
+/// A worker with an EventSource (its IO ring, installed by the IO layer) polls it in the dispatcher's picks and parks
+/// inside it instead of on its futex; a waker then interrupts the source rather than the futex.
 class SmpAlgorithm final : public boost::fibers::algo::algorithm {
 public:
     SmpAlgorithm(WorkerPool& pool, std::size_t index) noexcept;

@@ -182,7 +182,11 @@ bool WorkerPool::wake(Worker& w) noexcept {
     if (state == Awake) return false;
     if (!w.park.compare_exchange_strong(state, Awake, std::memory_order_acq_rel)) return false;
     w.wakes.fetch_add(1, std::memory_order_relaxed);
-    futex_wake_one(w.park);
+    if (EventSource* events = w.events.load(std::memory_order_acquire)) {
+        events->interrupt();
+    } else {
+        futex_wake_one(w.park);
+    }
     return true;
 }
 
@@ -214,6 +218,23 @@ void WorkerPool::on_handoff(std::size_t from) noexcept {
     for (std::size_t v : workers_[from]->victims) {
         if (wake(*workers_[v])) return;
     }
+}
+
+EventSource* this_worker_event_source() noexcept {
+    const WorkerSlot here = this_thread_worker();
+    if (here.pool == nullptr) return nullptr;
+    return here.pool->worker(here.index).events.load(std::memory_order_relaxed);
+}
+
+EventSource* worker_event_source(std::unique_ptr<EventSource> (*make)()) {
+    const WorkerSlot here = this_thread_worker();
+    if (here.pool == nullptr || here.algorithm == nullptr) return nullptr;
+    Worker& w = here.pool->worker(here.index);
+    if (!w.event_source) {
+        w.event_source = make();
+        w.events.store(w.event_source.get(), std::memory_order_release);
+    }
+    return w.event_source.get();
 }
 
 }  // namespace bastion::executor::detail

@@ -1,6 +1,7 @@
 #pragma once
 // The worker threads of one executor: their run queues, the injection queue, parking and waking.
 
+#include <bastion/executor/detail/event_source.hpp>
 #include <bastion/executor/detail/parker.hpp>
 #include <bastion/executor/executor.hpp>
 
@@ -52,6 +53,10 @@ struct alignas(64) Worker {
 
     std::vector<std::size_t> victims;  // the other workers, nearest first
     Parker* main_parker = nullptr;     // the worker thread's main context waits here until stop
+    // Installed by the IO layer on first use; the worker then polls it and parks inside it instead of on `park`'s
+    // futex. Set once, by the worker itself, before it parks with it: a waker that sees it parked sees it too.
+    std::unique_ptr<EventSource> event_source;
+    std::atomic<EventSource*> events{nullptr};
     std::atomic<std::uint64_t> spawned{0}, steals{0}, parks{0}, wakes{0};  // spawned: written by its worker only
 };
 
