@@ -168,8 +168,9 @@ bool UringSource::poll() noexcept {
     return reap() != 0;
 }
 
+// One system call: the queued requests go in, and it returns at once if anything completed meanwhile.
 void UringSource::wait(Clock::time_point deadline) noexcept {
-    if (pending() && poll()) return;
+    take_forwarded();
     if (owner_ == Owner::Worker && !wake_armed_) {
         io_uring_sqe* sqe = next_sqe(1);
         io_uring_prep_read(sqe, wake_fd_, &wake_count_, sizeof wake_count_, 0);

@@ -98,4 +98,15 @@ TEST_CASE("file IO works from a plain thread too") {
     CHECK(back == "from main");
 }
 
+TEST_CASE("file IO works inside RUN on a plain thread, as a lightproc of that thread") {
+    test::TempDir dir;
+    const std::string path = dir.file("run");
+    const std::size_t written = executor::run([&] {
+        auto file = Handle<File>::create(path).expect("create");
+        file.write_all(std::string_view{"inside run"}).expect("write");
+        return file.size().unwrap();
+    });
+    CHECK(written == 10);
+}
+
 }

@@ -248,4 +248,26 @@ TEST_CASE("a plain thread can be a client of a lightproc server, over IPv6 loopb
     server.get();
 }
 
+TEST_CASE("incoming() yields each accepted connection in turn") {
+    executor::Executor executor{test::two_workers()};
+    auto listener = Handle<TcpListener>::bind("127.0.0.1:0").expect("bind");
+    const SocketAddr address = listener.local_addr().unwrap();
+    auto server = executor.spawn([&] {
+        std::string greetings;
+        int served = 0;
+        for (auto stream : listener.incoming()) {
+            std::string text;
+            stream.expect("incoming").read_to_string(text).expect("read");
+            greetings += text;
+            if (++served == 3) break;
+        }
+        return greetings;
+    });
+    for (const char* greeting : {"a", "b", "c"}) {  // one after the other, so the order is fixed
+        auto stream = Handle<TcpStream>::connect(address).expect("connect");
+        stream.write_all(std::string_view{greeting}).expect("write");
+    }
+    CHECK(server.get() == std::optional<std::string>{"abc"});
+}
+
 }

@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <iterator>
 #include <optional>
+#include <utility>
 
 namespace bastion::io::detail {
 
@@ -34,7 +35,8 @@ public:
 
         iterator() noexcept = default;
         explicit iterator(ListenerHandle* listener) : listener_{listener} { ++*this; }
-        value_type& operator*() noexcept { return *current_; }
+        /// Hands the connection over (once per step): `for (auto stream : listener.incoming())`.
+        value_type operator*() { return std::move(*current_); }
         iterator& operator++() {
             auto accepted = listener_->accept();
             if (accepted.is_ok()) {
