@@ -2,6 +2,7 @@
 
 #include <doctest/doctest.h>
 
+#include <sys/resource.h>
 #include <sys/socket.h>
 
 #include <array>
@@ -268,6 +269,32 @@ TEST_CASE("incoming() yields each accepted connection in turn") {
         stream.write_all(std::string_view{greeting}).expect("write");
     }
     CHECK(server.get() == std::optional<std::string>{"abc"});
+}
+
+TEST_CASE("workers parked in their rings with a receive pending use less than 1% of a core") {
+    executor::Executor executor{test::two_workers()};
+    auto [left, right] = Handle<UnixStream>::pair().expect("pair");
+    auto reader = executor.spawn([&] {  // waits in the kernel for the whole window
+        std::array<char, 8> buffer{};
+        return left.read(buffer).unwrap();
+    });
+    std::this_thread::sleep_for(100ms);  // let the workers settle into their park
+    auto cpu_seconds = [] {
+        rusage usage{};
+        getrusage(RUSAGE_SELF, &usage);
+        return static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+               static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+    };
+    const double before = cpu_seconds();
+    const auto start = std::chrono::steady_clock::now();
+    std::this_thread::sleep_for(1s);
+    const double cpu = cpu_seconds() - before;
+    const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    INFO("cpu seconds " << cpu << " over " << wall << " s");
+    CHECK(cpu / wall < 0.01);
+    // And a worker asleep in its ring wakes for the completion.
+    CHECK(right.write(std::string_view{"x"}).unwrap() == 1);
+    CHECK(reader.get() == std::optional<std::size_t>{1});
 }
 
 }
