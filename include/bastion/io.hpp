@@ -4,6 +4,7 @@
 
 #include <bastion/io/backend.hpp>
 #include <bastion/io/buffer.hpp>
+#include <bastion/io/copy.hpp>
 #include <bastion/io/error.hpp>
 #include <bastion/io/file.hpp>
 #include <bastion/io/handle.hpp>

@@ -51,8 +51,9 @@ public:
             }
             if (state_.compare_exchange_strong(state, mine, std::memory_order_acq_rel)) {
                 parker.park();
-                state = mine;
-                state_.compare_exchange_strong(state, empty, std::memory_order_acq_rel);  // a spurious wake: disarm
+                state = state_.load(std::memory_order_acquire);
+                // Still armed: a spurious wake (a cancellation, a stale permit). Disarm before looking again.
+                if (state == mine) state_.compare_exchange_strong(state, empty, std::memory_order_acq_rel);
             }
         }
     }

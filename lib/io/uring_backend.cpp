@@ -29,7 +29,8 @@ int setup_ring(io_uring& ring, std::string* description) {
         const char* name;
     };
     static constexpr Setup setups[] = {
-        {IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN, "SINGLE_ISSUER|DEFER_TASKRUN"},
+        {IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_TASKRUN_FLAG,
+         "SINGLE_ISSUER|DEFER_TASKRUN"},
         {IORING_SETUP_COOP_TASKRUN | IORING_SETUP_TASKRUN_FLAG, "COOP_TASKRUN"},
         {0, "default setup"},
     };
@@ -162,9 +163,15 @@ bool UringSource::pending() const noexcept {
     return in_flight_ != 0 || has_forwarded_.load(std::memory_order_relaxed);
 }
 
+// Enters the kernel only when there is something to hand over or to run: queued requests, or completions the kernel
+// holds back until asked (it raises IORING_SQ_TASKRUN for those, CQ_OVERFLOW for completions that found the ring
+// full). Otherwise completions are already in the ring, or not there yet, and reaping costs no system call.
 bool UringSource::poll() noexcept {
     take_forwarded();
-    io_uring_submit_and_get_events(&ring_);  // one system call: the batch goes in, finished work comes out
+    if (io_uring_sq_ready(&ring_) != 0 ||
+        (IO_URING_READ_ONCE(*ring_.sq.kflags) & (IORING_SQ_TASKRUN | IORING_SQ_CQ_OVERFLOW)) != 0) {
+        io_uring_submit_and_get_events(&ring_);  // one system call: the batch goes in, finished work comes out
+    }
     return reap() != 0;
 }
 
@@ -224,14 +231,19 @@ long perform_uring(const Request& request) {
         return timed_out_as_such(completion.result, request);
     }
     ring->start(request, completion, timeout);
+    bool cancelled = false;
     try {
         completion.wait(Completion::Cancellation::Honour);
     } catch (const executor::ProcCancelled&) {
+        cancelled = true;  // handled outside: a catch block must not suspend (the exception being handled is a
+                           // per-thread record, which other lightprocs, or another worker, would see or clobber)
+    }
+    if (cancelled) {
         // The kernel may still write into the caller's buffer: cancel, and wait until it has let go.
         ring->cancel(completion);
         completion.wait(Completion::Cancellation::Ignore);
         ring->retract(completion);
-        throw;
+        throw executor::ProcCancelled{};
     }
     return timed_out_as_such(completion.result, request);
 }

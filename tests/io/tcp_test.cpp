@@ -297,4 +297,28 @@ TEST_CASE("workers parked in their rings with a receive pending use less than 1%
     CHECK(reader.get() == std::optional<std::size_t>{1});
 }
 
+TEST_CASE("cancelling 200 lightprocs blocked in accept ends them all and the process goes on") {
+    // Pins a bug: the cancel path waited for the kernel inside the catch block and rethrew; with many lightprocs
+    // doing it at once, the per-thread record of the exception being handled was clobbered and `throw;` aborted.
+    executor::Executor executor{test::two_workers()};
+    constexpr int count = 200;
+    std::vector<Handle<TcpListener>> listeners;
+    for (int i = 0; i < count; ++i) listeners.push_back(Handle<TcpListener>::bind("127.0.0.1:0").expect("bind"));
+    std::atomic<int> waiting{0};
+    std::vector<executor::RecoverableHandle<void>> acceptors;
+    for (auto& listener : listeners) {
+        acceptors.push_back(executor.spawn([&] {
+            waiting.fetch_add(1);
+            (void)listener.accept();
+        }));
+    }
+    while (waiting.load() < count) std::this_thread::yield();
+    std::this_thread::sleep_for(20ms);  // let them reach the kernel (the assertions hold either way)
+    for (auto& acceptor : acceptors) acceptor.cancel();
+    for (auto& acceptor : acceptors) {
+        REQUIRE(acceptor.wait_for(10s));
+        CHECK(acceptor.state().is_cancelled());
+    }
+}
+
 }
