@@ -5,7 +5,7 @@
 #
 # BUILD_DIR defaults to build-bench at the top of the repository (configured here if it does not exist yet, with
 # tests and examples off: the benchmarks need neither). Without --smoke every benchmark runs with its defaults, the
-# parameters of the issue (about 2 minutes in all on the 2-vCPU reference machine). With --smoke each runs once with
+# parameters of the issues (about 5 minutes in all on the 2-vCPU reference machine). With --smoke each runs once with
 # tiny parameters, in a few seconds in all: CI calls it so the benchmarks keep compiling and running; its figures mean
 # nothing. A benchmark fails (and so does this script) only if it crashes, hangs or computes a wrong result, never
 # because a figure misses its target. Results and how to read them: docs/benchmarks.md.
@@ -29,7 +29,8 @@ if [ ! -f "$build_dir/build.ninja" ]; then
   meson setup "$build_dir" "$root" --buildtype=release -Dbenchmarks=true -Dtests=false -Dexamples=false
 fi
 # -j2: the reference machine has two cores, shared with other work.
-targets=(skynet yield_storm spawn_rate parked_rss idle_cpu ping_pong n_to_one restart_storm idle_actors)
+targets=(skynet yield_storm spawn_rate parked_rss idle_cpu ping_pong n_to_one restart_storm idle_actors io_nop tcp_echo
+  file_read)
 ninja -C "$build_dir" -j2 "${targets[@]/#/benchmarks/}"
 
 if [ "$smoke" -eq 1 ]; then
