@@ -23,12 +23,16 @@ public:
 /// and resolves to an error instead of hanging when the receiver drops the ask. Rust: `Answer` (a future).
 class Answer {
 public:
+    /// Made by `ask` (the runtime's path); user code receives Answers, it does not build them.
     explicit Answer(std::shared_ptr<detail::AnswerState> state) noexcept : state_{std::move(state)} {}
+    ///@{
+    /// Takes over `other`'s pending reply; `other` is left empty and its `get` fails as if unanswered.
     Answer(Answer&&) noexcept = default;
     Answer& operator=(Answer&& other) noexcept {
         forget();
         state_ = std::move(other.state_);
         return *this;
+        ///@}
     }
     ~Answer() { forget(); }
 

@@ -17,6 +17,7 @@ namespace bastion {
 /// Ordered and hashable, so it can key `std::map` and `std::unordered_map`.
 class BastionId {
 public:
+    /// `NIL_ID`.
     constexpr BastionId() noexcept = default;
 
     /// A fresh random id. Any thread; does not suspend. Rust: `BastionId::new`.
@@ -28,7 +29,9 @@ public:
     /// Canonical lowercase form, `xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx`, as Rust's `Display`.
     std::string to_string() const;
 
+    /// Same UUID.
     friend constexpr bool operator==(const BastionId&, const BastionId&) noexcept = default;
+    /// Orders as the canonical text does.
     friend constexpr std::strong_ordering operator<=>(const BastionId&, const BastionId&) noexcept = default;
 
 private:
@@ -50,7 +53,9 @@ std::ostream& operator<<(std::ostream& os, const BastionId& id);
 }  // namespace bastion
 
 template <>
+/// Hashes a BastionId, so it can key `std::unordered_map`.
 struct std::hash<bastion::BastionId> {
+    /// The two halves of the UUID folded together.
     std::size_t operator()(const bastion::BastionId& id) const noexcept {
         // v4 ids are random already: folding the halves lands each fixed version or variant bit on a random one.
         return static_cast<std::size_t>(id.high_ ^ id.low_);

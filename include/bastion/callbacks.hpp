@@ -96,12 +96,14 @@ public:
         return c;
     }
 
+    ///@{
     /// Whether that callback is set (a fallback does not count). Rust: `Callbacks::has_before_start` etc.
     bool has_before_start() const noexcept { return static_cast<bool>(before_start_); }
     bool has_after_start() const noexcept { return static_cast<bool>(after_start_); }
     bool has_before_restart() const noexcept { return static_cast<bool>(before_restart_); }
     bool has_after_restart() const noexcept { return static_cast<bool>(after_restart_); }
     bool has_after_stop() const noexcept { return static_cast<bool>(after_stop_); }
+    ///@}
 
     /// Called by the runtime. Each runs its callback, or its fallback, or nothing; an exception from the callback
     /// propagates to the runtime, which contains it.

@@ -20,13 +20,16 @@ namespace bastion {
 /// good. Equality and hashing use the id. Rust: `ChildRef`.
 class ChildRef {
 public:
+    /// A reference to an actor the runtime made; user code gets ChildRefs from `ChildrenRef::elems` or `ctx.current()`.
     explicit ChildRef(std::shared_ptr<detail::ActorCell> cell) noexcept : addr_{std::move(cell)} {}
 
+    /// The actor's id, kept across restarts. Rust: `ChildRef::id`.
     const BastionId& id() const noexcept;
     /// False for runtime helpers, which never receive routed messages. Every actor you create is public.
     bool is_public() const noexcept;
     /// The name of its children group (`"__Anonymous__"` unless set with `Children::with_name`).
     const std::string& name() const noexcept;
+    /// Where the actor sits in the supervision tree. Rust: `ChildRef::path`.
     const BastionPath& path() const noexcept;
     /// The address to `ctx.tell` or `ctx.ask` it at.
     const RefAddr& addr() const noexcept { return addr_; }
@@ -60,8 +63,10 @@ public:
     /// As `stop`, without running callbacks. Rust: `kill`.
     Result<void, void> kill() const;
 
+    /// Same actor (same id).
     friend bool operator==(const ChildRef& a, const ChildRef& b) noexcept { return a.id() == b.id(); }
 
+    /// The runtime's record of the actor. For the runtime.
     const std::shared_ptr<detail::ActorCell>& cell() const noexcept { return addr_.cell(); }
 
 private:
@@ -71,6 +76,8 @@ private:
 }  // namespace bastion
 
 template <>
+/// Hashes a ChildRef by its id, so it can key `std::unordered_map`.
 struct std::hash<bastion::ChildRef> {
+    /// The hash of the actor's id.
     std::size_t operator()(const bastion::ChildRef& ref) const noexcept { return std::hash<bastion::BastionId>{}(ref.id()); }
 };

@@ -42,9 +42,11 @@ public:
         c.blocking_threads_ = threads;
         return c;
     }
+    ///@{
     /// As given to `with_workers`; `blocking_threads` likewise.
     constexpr std::size_t workers() const noexcept { return workers_; }
     constexpr std::size_t blocking_threads() const noexcept { return blocking_threads_; }
+    ///@}
 
 private:
     enum class Backtraces : std::uint8_t { Show, Hide };

@@ -54,13 +54,17 @@ private:
 /// resolve to an error, so an ask never hangs on a receiver that ignores it. Rust: `AnswerSender`.
 class AnswerSender {
 public:
+    /// Made by the runtime for each ask; user code takes it with `Msg::take_sender` or an `ASK` arm.
     explicit AnswerSender(std::shared_ptr<detail::AnswerState> state) noexcept : state_{std::move(state)} {}
+    ///@{
+    /// Takes over `other`'s reply channel; one this object still held is dropped, so its asker gets an error.
     AnswerSender(AnswerSender&&) noexcept = default;
     AnswerSender& operator=(AnswerSender&& other) noexcept {
         abandon();
         state_ = std::move(other.state_);
         return *this;
     }
+    ///@}
     ~AnswerSender() { abandon(); }
 
     /// Sends the reply, as a tell signed by the replier. Hands it back if the asker is gone. Rust: `reply`.
@@ -85,11 +89,16 @@ private:
 /// Matching is by exact type. Usually taken apart by `MSG` or `MessageHandler`. Rust: `Msg`.
 class Msg {
 public:
+    /// An empty Msg (`has_value()` is false).
     Msg() noexcept = default;
+    /// Wraps a received letter (the runtime's path).
     explicit Msg(detail::LetterPtr letter) noexcept : letter_{std::move(letter)} {}
 
+    /// Sent to a whole group or supervisor with `broadcast`; its payload is shared, so taking it copies.
     bool is_broadcast() const noexcept { return kind() == detail::MessageKind::Broadcast; }
+    /// Sent with `tell` (or a reply, which arrives as a tell).
     bool is_tell() const noexcept { return kind() == detail::MessageKind::Tell; }
+    /// Sent with `ask`: it carries a reply channel (`take_sender`).
     bool is_ask() const noexcept { return kind() == detail::MessageKind::Ask; }
     /// False for a Msg that has been moved from (or default-constructed).
     bool has_value() const noexcept { return letter_ != nullptr; }
@@ -136,6 +145,7 @@ public:
         return AnswerSender{std::move(letter_->answer)};
     }
 
+    /// Broadcast, tell or ask (tell for an empty Msg).
     detail::MessageKind kind() const noexcept { return letter_ ? letter_->kind : detail::MessageKind::Tell; }
 
 private:
@@ -145,7 +155,9 @@ private:
 /// A message and the address of its sender. Rust: `SignedMessage`.
 class SignedMessage {
 public:
+    /// An empty message with the dead-letters signature.
     SignedMessage() noexcept = default;
+    /// Wraps a received letter (the runtime's path).
     explicit SignedMessage(detail::LetterPtr letter) noexcept
         : sign_{std::move(letter->sign)}, msg_{std::move(letter)} {}
 
@@ -155,8 +167,11 @@ public:
     /// Splits into the message and the signature. Rust: `extract`.
     std::pair<Msg, RefAddr> extract() && { return {std::move(msg_), std::move(sign_)}; }
 
+    ///@{
+    /// The message, without its signature. Rust: `SignedMessage::msg`.
     Msg& msg() noexcept { return msg_; }
     const Msg& msg() const noexcept { return msg_; }
+    ///@}
 
 private:
     RefAddr sign_;

@@ -144,6 +144,7 @@ class [[nodiscard("end a MessageHandler chain with .on_fallback(...)")]] Message
 public:
     /// Rust: `MessageHandler::new`.
     explicit MessageHandler(SignedMessage msg) noexcept : msg_{std::move(msg)} {}
+    /// Moves the message and any result along the chain (what each `on_*` call does).
     MessageHandler(MessageHandler&&) = default;
     MessageHandler& operator=(MessageHandler&&) = delete;
     /// An ask nobody took is dropped here, so its asker gets an error rather than waiting forever.

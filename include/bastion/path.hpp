@@ -17,18 +17,24 @@ namespace bastion {
 /// Rust: `enum BastionPathElement { Supervisor(id), Children(id), Child(id) }`.
 class BastionPathElement {
 public:
+    ///@{
     /// Rust: `BastionPathElement::Supervisor(id)`; likewise `Children` and `Child`.
     static BastionPathElement Supervisor(BastionId id) noexcept { return {Kind::Supervisor, id}; }
     static BastionPathElement Children(BastionId id) noexcept { return {Kind::Children, id}; }
     static BastionPathElement Child(BastionId id) noexcept { return {Kind::Child, id}; }
+    ///@}
 
+    /// Names a supervisor. Rust: `is_supervisor`.
     bool is_supervisor() const noexcept { return kind_ == Kind::Supervisor; }
+    /// Names a children group. Rust: `is_children`.
     bool is_children() const noexcept { return kind_ == Kind::Children; }
+    /// Names a child. Rust: `is_child`.
     bool is_child() const noexcept { return kind_ == Kind::Child; }
 
     /// The id of the supervisor, group or child this element names.
     const BastionId& id() const noexcept { return id_; }
 
+    /// Same kind and id.
     friend bool operator==(const BastionPathElement&, const BastionPathElement&) noexcept = default;
 
 private:
@@ -77,6 +83,7 @@ public:
     /// `/supervisor#<id>/children#<id>/child#<id>`, as Rust's `Debug`.
     std::string debug_string() const;
 
+    /// Same ancestors and element.
     friend bool operator==(const BastionPath&, const BastionPath&) = default;
 
 private:

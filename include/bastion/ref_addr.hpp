@@ -19,7 +19,9 @@ class ActorCell;
 /// receives there.
 class RefAddr {
 public:
+    /// Dead letters: the anonymous signature.
     RefAddr() noexcept = default;
+    /// The address of an actor the runtime made. For the runtime.
     explicit RefAddr(std::shared_ptr<detail::ActorCell> cell) noexcept : cell_{std::move(cell)} {}
 
     /// The actor's path (the dead-letters path for an anonymous signature).
@@ -29,6 +31,7 @@ public:
     /// tells the truth.
     bool is_sender_identified() const noexcept { return cell_ != nullptr; }
 
+    /// Same actor (or both dead letters).
     friend bool operator==(const RefAddr& a, const RefAddr& b) noexcept { return a.cell_ == b.cell_; }
 
     /// The actor behind the address (null for dead letters). For the runtime.

@@ -30,14 +30,17 @@ public:
         return kind_ == Kind::Always || (kind_ == Kind::Tries && restarts_so_far < tries_);
     }
 
+    ///@{
     /// Whether this is `Always`; `is_never` likewise.
     constexpr bool is_always() const noexcept { return kind_ == Kind::Always; }
     constexpr bool is_never() const noexcept { return kind_ == Kind::Never; }
+    ///@}
     /// `n` for `Tries(n)`, nullopt otherwise.
     constexpr std::optional<std::size_t> tries() const noexcept {
         return kind_ == Kind::Tries ? std::optional<std::size_t>{tries_} : std::nullopt;
     }
 
+    /// Same kind and, for `Tries`, same count.
     friend constexpr bool operator==(const RestartPolicy&, const RestartPolicy&) noexcept = default;
 
 private:
@@ -63,12 +66,15 @@ class ActorRestartStrategy {
 public:
     /// No wait. The default.
     struct Immediate {
+        /// Always equal.
         friend bool operator==(const Immediate&, const Immediate&) = default;
     };
 
     /// `timeout * (1 + n)`.
     struct LinearBackOff {
+        /// The wait added per restart already had; also the first wait.
         std::chrono::nanoseconds timeout{};
+        /// Same timeout.
         friend bool operator==(const LinearBackOff&, const LinearBackOff&) = default;
     };
 
@@ -77,31 +83,39 @@ public:
     /// Upstream's `ExponentialBackOff` is in fact linear in `n`: ports that need its exact delays use
     /// `ScaledLinearBackOff`. The cap and the jitter are beyond upstream.
     struct ExponentialBackOff {
+        /// The first wait (`n` = 0).
         std::chrono::nanoseconds timeout{};
+        /// The factor each further restart multiplies the wait by.
         double multiplier = 2.0;
         /// 30 s as in Akka's back-off supervisor examples: long enough to ride out a restarting dependency, short
         /// enough to notice soon that it is back.
         std::chrono::nanoseconds max = std::chrono::seconds{30};
         /// The fraction of each wait, in [0, 1], by which it may be shortened or lengthened at random.
         double jitter = 0.0;
+        /// Same fields.
         friend bool operator==(const ExponentialBackOff&, const ExponentialBackOff&) = default;
     };
 
     /// `timeout * (1 + multiplier * n)`: upstream's `ExponentialBackOff { timeout, multiplier }` formula under its
     /// own name, for ports that need upstream's exact delays.
     struct ScaledLinearBackOff {
+        /// The first wait (`n` = 0).
         std::chrono::nanoseconds timeout{};
+        /// The share of `timeout` added per restart already had.
         double multiplier = 1.0;
+        /// Same fields.
         friend bool operator==(const ScaledLinearBackOff&, const ScaledLinearBackOff&) = default;
     };
 
     /// `Immediate`, as Rust's `Default`.
     ActorRestartStrategy() = default;
+    ///@{
     /// Implicit, so a variant is written where a strategy is expected.
     ActorRestartStrategy(Immediate strategy) noexcept : strategy_{strategy} {}
     ActorRestartStrategy(LinearBackOff strategy) noexcept : strategy_{strategy} {}
     ActorRestartStrategy(ExponentialBackOff strategy) noexcept : strategy_{strategy} {}
     ActorRestartStrategy(ScaledLinearBackOff strategy) noexcept : strategy_{strategy} {}
+    ///@}
 
     /// The wait before the restart that follows `restarts_so_far` restarts: nullopt for `Immediate`, else the
     /// formula's value rounded to the nanosecond, never negative, saturated instead of overflowing. Deterministic:
@@ -114,6 +128,7 @@ public:
     /// `ExponentialBackOff` has jitter; the other strategies return `delay` unchanged.
     std::chrono::nanoseconds jittered(std::chrono::nanoseconds delay, double unit_random) const noexcept;
 
+    /// Same variant with the same fields.
     friend bool operator==(const ActorRestartStrategy&, const ActorRestartStrategy&) = default;
 
     /// Writes the variant and its fields, as Rust's `Debug`.
@@ -130,6 +145,7 @@ struct RestartIntensity {
     std::size_t max_restarts = 1;
     /// OTP's default period.
     std::chrono::nanoseconds within = std::chrono::seconds{5};
+    /// Same limits.
     friend bool operator==(const RestartIntensity&, const RestartIntensity&) = default;
 };
 
@@ -185,6 +201,7 @@ public:
     /// Nullopt when restarts are not limited in time.
     std::optional<RestartIntensity> intensity() const noexcept { return intensity_; }
 
+    /// Same policy, strategy and intensity.
     friend bool operator==(const RestartStrategy&, const RestartStrategy&) = default;
 
 private:

@@ -21,6 +21,7 @@ namespace bastion {
 /// Defaults: OneForOne, `RestartStrategy{}` (always, immediately, no intensity limit). Rust: `Supervisor`.
 class Supervisor {
 public:
+    /// Made by the runtime and handed to the closure that describes the supervisor (`Bastion::supervisor`, ...).
     explicit Supervisor(std::shared_ptr<detail::SupervisorCell> cell) noexcept : cell_{std::move(cell)} {}
 
     /// Adds a children group. Rust: `children`.
@@ -39,8 +40,10 @@ public:
     /// Rust: `with_callbacks`.
     Supervisor with_callbacks(Callbacks callbacks) const;
 
+    /// The supervisor's id. Rust: `Supervisor::id`.
     const BastionId& id() const noexcept;
 
+    /// The runtime's record of the supervisor. For the runtime.
     const std::shared_ptr<detail::SupervisorCell>& cell() const noexcept { return cell_; }
 
 private:

@@ -27,9 +27,12 @@ bool broadcast_to(const SupervisorCell& supervisor, const SharedPayload& payload
 /// Names a supervisor. Cheap to copy; valid across restarts. Equality uses the id. Rust: `SupervisorRef`.
 class SupervisorRef {
 public:
+    /// A reference to a supervisor the runtime made; user code gets one from `Bastion::supervisor` or `supervisor_ref`.
     explicit SupervisorRef(std::shared_ptr<detail::SupervisorCell> cell) noexcept : cell_{std::move(cell)} {}
 
+    /// The supervisor's id. Rust: `SupervisorRef::id`.
     const BastionId& id() const noexcept;
+    /// Where the supervisor sits in the tree.
     const BastionPath& path() const noexcept;
 
     /// Creates a supervisor under this one and starts it (once the system has started). Rust: `supervisor`.
@@ -50,8 +53,10 @@ public:
     /// As `stop`, without callbacks.
     Result<void, void> kill() const;
 
+    /// Same supervisor.
     friend bool operator==(const SupervisorRef& a, const SupervisorRef& b) noexcept { return a.cell_ == b.cell_; }
 
+    /// The runtime's record of the supervisor. For the runtime.
     const std::shared_ptr<detail::SupervisorCell>& cell() const noexcept { return cell_; }
 
 private:

@@ -16,12 +16,15 @@ enum class ExitReason {
     GaveUp,    ///< it failed and its supervisor would not restart it again
 };
 
+/// Writes the enumerator's name (`Finished`, `Stopped`, `Killed`, `GaveUp`).
 std::ostream& operator<<(std::ostream& out, ExitReason reason);
 
 /// Told (as a tell, signed by the stopped actor) to everyone who called `ctx.monitor(actor)`, once the actor has
 /// stopped for good. A restart is not a termination.
 struct Terminated {
+    /// The actor that stopped.
     ChildRef actor;
+    /// Why it stopped.
     ExitReason reason;
 };
 

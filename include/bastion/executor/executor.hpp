@@ -31,6 +31,7 @@ struct ExecutorConfig {
     std::size_t stack_size = 0;
     /// Bytes at the top of each new stack touched when it is mapped, so fresh lightprocs take no page faults.
     std::size_t stack_prefault = 4096;
+    /// Whether each worker is bound to one processing unit (with hwloc, or `pthread_setaffinity_np` without).
     Pinning pinning = Pinning::Pinned;
     /// How long an idle worker polls for work before it parks. Waking a parked worker costs ~40-50 us in a VM.
     std::chrono::microseconds spin_before_park{50};
@@ -61,6 +62,7 @@ struct ExecutorStats {
 /// lightprocs.
 class Executor {
 public:
+    /// Starts the workers and the blocking pool, with `config` resolved (zeros from the environment, else defaults).
     explicit Executor(ExecutorConfig config = {});
     ~Executor();
     Executor(const Executor&) = delete;
@@ -92,9 +94,13 @@ public:
     /// Cancels all lightprocs, waits for them to end and stops every thread. Idempotent.
     void shutdown();
 
+    /// The number of worker threads.
     std::size_t workers() const noexcept;
+    /// The resolved configuration this executor runs with.
     const ExecutorConfig& config() const noexcept;
+    /// The counters now; any thread.
     ExecutorStats stats() const noexcept;
+    /// Where this executor's lightprocs take their stacks from.
     detail::StackPool& stack_pool() const noexcept;
 
 private:

@@ -21,6 +21,7 @@ namespace bastion::executor {
 /// handle resolves empty.
 class LightProc {
 public:
+    /// Receives the lightproc to run, from `schedule()`; it may run it at once or queue it for another thread.
     using ScheduleFn = std::function<void(LightProc)>;
 
     /// A lightproc running `fn` (callable with no arguments), scheduled by `schedule`. Rust: `LightProc::build`.
@@ -46,10 +47,12 @@ public:
               std::shared_ptr<const ScheduleFn> schedule = nullptr) noexcept
         : context_{std::move(context)}, core_{core}, schedule_{std::move(schedule)} {}
 
+    /// Takes over `other`'s lightproc; `other` is left empty.
     LightProc(LightProc&& other) noexcept
         : context_{std::move(other.context_)},
           core_{std::exchange(other.core_, nullptr)},
           schedule_{std::move(other.schedule_)} {}
+    /// Takes over `other`'s lightproc; one this object held and never ran is cancelled first.
     LightProc& operator=(LightProc&& other) noexcept;
     ~LightProc();
 
@@ -62,7 +65,9 @@ public:
     /// Cancels it: it will end as soon as it runs.
     void cancel() const noexcept { core_->request_cancel(); }
 
+    /// The lightproc's ProcStack. Only on a non-empty LightProc.
     const ProcStack& stack() const noexcept { return core_->stack(); }
+    /// False once scheduled, run or moved from.
     bool valid() const noexcept { return core_ != nullptr; }
 
     /// The pool for lightprocs made outside an executor: `BASTION_STACK_SIZE` bytes (default 64 KiB).

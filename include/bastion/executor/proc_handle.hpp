@@ -29,19 +29,25 @@ struct AdoptProc {};
 template <class T>
 class ProcHandle {
 public:
+    /// What `get()` yields: `T`, or Unit for `void`.
     using Output = detail::Stored<T>;
 
+    /// An empty handle (`valid()` is false), to be assigned later.
     ProcHandle() noexcept = default;
+    /// Adopts a made lightproc (the executor's own path: `spawn`, `LightProc::build`).
     ProcHandle(detail::AdoptProc, boost::intrusive_ptr<boost::fibers::context> context,
                detail::ProcResult<T>* core) noexcept
         : context_{std::move(context)}, core_{core} {}
 
+    ///@{
+    /// Takes over `other`'s lightproc; `other` is left empty. A handle that already owned one detaches from it.
     ProcHandle(ProcHandle&& other) noexcept
         : context_{std::move(other.context_)}, core_{std::exchange(other.core_, nullptr)} {}
     ProcHandle& operator=(ProcHandle&& other) noexcept {
         context_ = std::move(other.context_);
         core_ = std::exchange(other.core_, nullptr);
         return *this;
+        ///@}
     }
 
     /// Waits until the lightproc ends and takes its value: empty if it panicked or was cancelled (or the value was
@@ -62,7 +68,9 @@ public:
     /// Cancels the lightproc: it never starts, or its next bastion wait point throws ProcCancelled.
     void cancel() const noexcept { core().request_cancel(); }
 
+    /// Where the lightproc is in its life now. Only on a valid handle, as every accessor here.
     ProcState state() const noexcept { return core().state(); }
+    /// The lightproc's ProcStack (pid, state, hooks). Rust: `ProcHandle::stack`.
     const ProcStack& stack() const noexcept { return core().stack(); }
     /// The exception the lightproc ended with, or null.
     std::exception_ptr panic() const noexcept { return core().finished() ? core().panic() : nullptr; }
@@ -87,6 +95,7 @@ template <class T>
 class RecoverableHandle : public ProcHandle<T> {
 public:
     using ProcHandle<T>::ProcHandle;
+    /// Takes over a ProcHandle's lightproc (what `LightProc::recoverable` does).
     RecoverableHandle(ProcHandle<T>&& handle) noexcept : ProcHandle<T>{std::move(handle)} {}
 };
 

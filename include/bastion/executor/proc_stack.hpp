@@ -17,6 +17,8 @@ namespace bastion::executor {
 /// The state type of a ProcStack that was given none. Rust: `lightproc::proc_state::EmptyProcState`.
 struct EmptyProcState {};
 
+/// \cond detail
+// Internals the hooks need; hidden from the API reference, where its self-derived HookSignature trips doxygen.
 namespace detail {
 
 // The hooks' shared state: one value of the user's type behind a mutex, as Rust's `Arc<Mutex<dyn State>>`.
@@ -61,6 +63,7 @@ struct HookSignature<R (*)(A, Rest...)> {
 using Hook = std::function<void(StateCell*, const std::exception_ptr&)>;
 
 }  // namespace detail
+/// \endcond
 
 /// Identity, shared state and lifecycle hooks of a lightproc.
 ///
@@ -109,6 +112,7 @@ public:
         return with_hook(&Hooks::after_panic, std::move(hook));
     }
 
+    /// The pid set by `with_pid`. Rust: `ProcStack::get_pid`.
     std::size_t get_pid() const noexcept { return pid_; }
 
     /// A copy of the state. Throws `std::logic_error` if the state is not an `S`.
@@ -124,10 +128,12 @@ public:
         }
     }
 
+    ///@{
     /// Runs a hook now (used by the executor; harmless to call).
     void before_start() const { run(&Hooks::before_start, nullptr); }
     void after_complete() const { run(&Hooks::after_complete, nullptr); }
     void after_panic(const std::exception_ptr& error) const { run(&Hooks::after_panic, error); }
+    ///@}
 
 private:
     struct Hooks {

@@ -93,9 +93,12 @@ class [[nodiscard]] Result {
     static constexpr std::size_t err_index = 1;
 
 public:
+    /// The success type `T` (may be `void`).
     using value_type = T;
+    /// The error type `E` (may be `void`).
     using error_type = E;
 
+    ///@{
     /// From `Ok(v)`, `Ok()`, `Err(e)` or `Err()`; implicit, so `return Ok(v);` reads as in Rust.
     template <class V>
         requires std::constructible_from<T, V>
@@ -110,32 +113,42 @@ public:
     Result(detail::ErrValue<void>)
         requires std::is_void_v<E>
         : storage_{std::in_place_index<err_index>} {}
+    ///@}
 
     /// Whether this holds a `T`. Rust: `Result::is_ok`.
     bool is_ok() const noexcept { return storage_.index() == ok_index; }
     /// Whether this holds an `E`. Rust: `Result::is_err`.
     bool is_err() const noexcept { return storage_.index() == err_index; }
 
+    ///@{
     /// The value; throws `Panic` ("called unwrap() on an Err value: <error>") if this is an error.
     detail::Ref<T> unwrap() & { return expect(unwrap_message); }
     detail::ConstRef<T> unwrap() const& { return expect(unwrap_message); }
     T unwrap() && { return std::move(*this).expect(unwrap_message); }
+    ///@}
 
+    ///@{
     /// The value; throws `Panic` ("<msg>: <error>") if this is an error.
     detail::Ref<T> expect(std::string_view msg) & { return get<ok_index>(*this, msg); }
     detail::ConstRef<T> expect(std::string_view msg) const& { return get<ok_index>(*this, msg); }
     T expect(std::string_view msg) && { return get<ok_index>(std::move(*this), msg); }
+    ///@}
 
+    ///@{
     /// The error; throws `Panic` ("called unwrap_err() on an Ok value: <value>") if this is ok.
     detail::Ref<E> unwrap_err() & { return expect_err(unwrap_err_message); }
     detail::ConstRef<E> unwrap_err() const& { return expect_err(unwrap_err_message); }
     E unwrap_err() && { return std::move(*this).expect_err(unwrap_err_message); }
+    ///@}
 
+    ///@{
     /// The error; throws `Panic` ("<msg>: <value>") if this is ok.
     detail::Ref<E> expect_err(std::string_view msg) & { return get<err_index>(*this, msg); }
     detail::ConstRef<E> expect_err(std::string_view msg) const& { return get<err_index>(*this, msg); }
     E expect_err(std::string_view msg) && { return get<err_index>(std::move(*this), msg); }
+    ///@}
 
+    ///@{
     /// The value if ok, else nullopt. Rust: `Result::ok`.
     std::optional<T> ok() const&
         requires(!std::is_void_v<T>)
@@ -147,6 +160,7 @@ public:
     {
         return is_ok() ? std::optional<T>{std::get<ok_index>(std::move(storage_))} : std::nullopt;
     }
+    ///@}
     /// For `Result<void, E>`: Rust's `Option<()>`; `r.ok();` is how a port discards a result it does not need.
     std::optional<detail::Unit> ok() const
         requires std::is_void_v<T>
@@ -154,6 +168,7 @@ public:
         return is_ok() ? std::optional<detail::Unit>{detail::Unit{}} : std::nullopt;
     }
 
+    ///@{
     /// The error if there is one, else nullopt. Rust: `Result::err`.
     std::optional<E> err() const&
         requires(!std::is_void_v<E>)
@@ -165,7 +180,9 @@ public:
     {
         return is_err() ? std::optional<E>{std::get<err_index>(std::move(storage_))} : std::nullopt;
     }
+    ///@}
 
+    ///@{
     /// The value if ok, else `fallback`.
     T unwrap_or(detail::Stored<T> fallback) const&
         requires(!std::is_void_v<T>)
@@ -177,6 +194,7 @@ public:
     {
         return is_ok() ? std::get<ok_index>(std::move(storage_)) : std::move(fallback);
     }
+    ///@}
 
     /// Equal when the same side holds equal values; compares with `Ok(v)` and `Err(e)` directly.
     friend bool operator==(const Result& a, const Result& b)

@@ -69,6 +69,7 @@ decltype(auto) run(F&& fn, ProcStack stack = {}) {
     }
 }
 
+///@{
 /// Waits for a handle's lightproc and takes its value (empty on panic or cancel). Rust: `run(handle)`.
 template <class T>
 std::optional<detail::Stored<T>> run(ProcHandle<T>& handle) {
@@ -78,5 +79,6 @@ template <class T>
 std::optional<detail::Stored<T>> run(ProcHandle<T>&& handle) {
     return handle.get();
 }
+///@}
 
 }  // namespace bastion::executor

@@ -8,6 +8,7 @@ namespace bastion::executor {
 
 /// Rust's `()`: what a lightproc returning `void` yields through its handle, and what `Result<void, E>` stores.
 struct Unit {
+    /// Always equal, as `() == ()`.
     friend constexpr bool operator==(Unit, Unit) noexcept = default;
 };
 

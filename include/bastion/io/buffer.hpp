@@ -26,12 +26,16 @@ concept MutableByteRange =
 /// a span), which must outlive the operation. Rust: `&mut [u8]`.
 class MutableBuffer {
 public:
+    /// The `size` bytes at `data`.
     MutableBuffer(void* data, std::size_t size) noexcept : iov_{data, size} {}
+    /// The bytes of a writable contiguous range; implicit, like a Rust slice.
     template <detail::MutableByteRange R>
     MutableBuffer(R&& range) noexcept  // NOLINT: converts like a Rust slice
         : iov_{std::ranges::data(range), std::ranges::size(range)} {}
 
+    /// The first byte.
     void* data() const noexcept { return iov_.iov_base; }
+    /// The number of bytes.
     std::size_t size() const noexcept { return iov_.iov_len; }
     /// The bytes after the first `n`.
     MutableBuffer advanced(std::size_t n) const noexcept { return {static_cast<std::byte*>(data()) + n, size() - n}; }
@@ -44,13 +48,18 @@ private:
 /// range of bytes (`std::string_view`, a string literal's view, `std::vector<std::byte>`). Rust: `&[u8]`.
 class ConstBuffer {
 public:
+    /// The `size` bytes at `data`.
     ConstBuffer(const void* data, std::size_t size) noexcept : iov_{const_cast<void*>(data), size} {}
+    /// The bytes of a contiguous range; implicit, like a Rust slice.
     template <detail::ByteRange R>
     ConstBuffer(const R& range) noexcept  // NOLINT: converts like a Rust slice
         : iov_{const_cast<void*>(static_cast<const void*>(std::ranges::data(range))), std::ranges::size(range)} {}
+    /// The same bytes, read-only; implicit, as `&mut [u8]` coerces to `&[u8]`.
     ConstBuffer(MutableBuffer buffer) noexcept : iov_{buffer.data(), buffer.size()} {}  // NOLINT
 
+    /// The first byte.
     const void* data() const noexcept { return iov_.iov_base; }
+    /// The number of bytes.
     std::size_t size() const noexcept { return iov_.iov_len; }
     /// The bytes after the first `n`.
     ConstBuffer advanced(std::size_t n) const noexcept {

@@ -24,10 +24,15 @@ struct File;
 
 /// How to open a file: Rust's `OpenOptions` as a plain struct (`{.write = true, .create = true}`).
 struct OpenOptions {
+    /// Open for reading. Rust: `OpenOptions::read`.
     bool read = true;
+    /// Open for writing. Rust: `OpenOptions::write`.
     bool write = false;
+    /// Every write goes to the end (implies writing). Rust: `OpenOptions::append`.
     bool append = false;
+    /// Empty the file on open. Rust: `OpenOptions::truncate`.
     bool truncate = false;
+    /// Create the file if it does not exist. Rust: `OpenOptions::create`.
     bool create = false;
     bool create_new = false;  ///< fail if it exists
     mode_t mode = 0644;       ///< permissions of a created file, before the umask
@@ -35,14 +40,23 @@ struct OpenOptions {
 
 /// Where `seek` counts from. Rust: `SeekFrom`.
 struct SeekFrom {
+    /// The origin of `offset`.
     enum class Whence { Start, Current, End };
+    /// Where the offset counts from.
     Whence whence;
+    /// Bytes from `whence`; negative goes back.
     std::int64_t offset;
+    /// `offset` bytes from the start. Rust: `SeekFrom::Start`.
     static SeekFrom start(std::uint64_t offset) noexcept { return {Whence::Start, static_cast<std::int64_t>(offset)}; }
+    /// `offset` bytes from the file position. Rust: `SeekFrom::Current`.
     static SeekFrom current(std::int64_t offset) noexcept { return {Whence::Current, offset}; }
+    /// `offset` bytes from the end. Rust: `SeekFrom::End`.
     static SeekFrom end(std::int64_t offset) noexcept { return {Whence::End, offset}; }
 };
 
+/// An open file, read and written through the proactor: each operation suspends only the calling lightproc. Closed
+/// by its destructor. Reads and writes at the file position, or at an offset (`read_at`, `write_at`), vectored IO,
+/// `write_all`, `read_exact`, `read_to_end`, `seek`, `sync_all`.
 template <>
 class Handle<File> : public detail::Descriptor, public detail::WholeBuffers<Handle<File>> {
 public:

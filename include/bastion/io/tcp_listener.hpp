@@ -11,6 +11,7 @@
 
 namespace bastion::io {
 
+/// A listening TCP socket: `bind`, then `accept` or `incoming`; several lightprocs may accept on it at once.
 template <>
 class Handle<TcpListener> : public detail::Listener {
 public:

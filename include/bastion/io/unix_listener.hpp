@@ -12,6 +12,7 @@
 
 namespace bastion::io {
 
+/// A listening Unix socket: `bind` to a path, then `accept` or `incoming`; several lightprocs may accept on it.
 template <>
 class Handle<UnixListener> : public detail::Listener {
 public:

@@ -40,11 +40,14 @@ public:
     /// The processing units this process may run on, in hwloc's logical order (neighbours are adjacent).
     std::span<const ProcessingUnit> units() const noexcept { return units_; }
 
+    /// The number of NUMA nodes hwloc reports (1 for the flat fallback).
     std::size_t numa_nodes() const noexcept { return numa_nodes_; }
 
     /// True when hwloc described the machine; false for the flat fallback.
     bool from_hwloc() const noexcept { return hwloc_ != nullptr; }
 
+    /// How far apart `units()[unit_a]` and `units()[unit_b]` are (indices taken modulo the unit count): same core,
+    /// same last-level cache, same NUMA node, or remote.
     Distance distance(std::size_t unit_a, std::size_t unit_b) const noexcept;
 
     /// Binds the calling thread to `units()[unit % units().size()]`. Returns false (and leaves the thread unbound)

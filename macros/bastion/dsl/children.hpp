@@ -167,5 +167,8 @@ ChildrenRef children_macro(Keys&&... keys) {
     ::bastion::detail::children_macro(__VA_OPT__(BASTION_DETAIL_KEYS(CHILDREN, __VA_ARGS__)))
 
 #ifndef BASTION_NO_SHORT_MACRO_NAMES
+///@{
+/// The short name of the `BASTION_` macro it expands to; not defined if `BASTION_NO_SHORT_MACRO_NAMES` is.
 #define CHILDREN(...) BASTION_CHILDREN(__VA_ARGS__)
+///@}
 #endif

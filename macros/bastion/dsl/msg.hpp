@@ -361,17 +361,21 @@ decltype(auto) dispatch_msg(Input&& input, Arms&&... arms) {
 
 }  // namespace bastion
 
+///@{
 /// What ANSWER and SIGNATURE find outside an arm of MSG, where an arm's hidden parameters of the same names do not
 /// hide them. Not for use.
 inline constexpr ::bastion::detail::NoAskScope bastion_ask_scope_{};
 inline constexpr ::bastion::detail::NoSignScope bastion_sign_scope_{};
+///@}
 
 namespace bastion::executor {
 
+///@{
 /// Waits for the reply of an ask (a thread blocks, a lightproc suspends): Other if none will come. Rust:
 /// `run!(answer)`, which yields `Result<SignedMessage, ()>`. For `RUN(answer)`.
 inline Result<SignedMessage, ReceiveError> run(Answer& answer) { return answer.try_get(); }
 inline Result<SignedMessage, ReceiveError> run(Answer&& answer) { return answer.try_get(); }
+///@}
 
 }  // namespace bastion::executor
 
@@ -408,6 +412,8 @@ inline Result<SignedMessage, ReceiveError> run(Answer&& answer) { return answer.
 #define BASTION_SIGNATURE() ::bastion::detail::signature(bastion_sign_scope_)
 
 #ifndef BASTION_NO_SHORT_MACRO_NAMES
+///@{
+/// The short name of the `BASTION_` macro it expands to; not defined if `BASTION_NO_SHORT_MACRO_NAMES` is.
 #define MSG(...) BASTION_MSG(__VA_ARGS__)
 #define BROADCAST(...) BASTION_BROADCAST(__VA_ARGS__)
 #define TELL(...) BASTION_TELL(__VA_ARGS__)
@@ -415,4 +421,5 @@ inline Result<SignedMessage, ReceiveError> run(Answer&& answer) { return answer.
 #define OTHERWISE(name) BASTION_OTHERWISE(name)
 #define ANSWER(...) BASTION_ANSWER(__VA_ARGS__)
 #define SIGNATURE() BASTION_SIGNATURE()
+///@}
 #endif

@@ -63,7 +63,10 @@ struct RunBlock {
                          ::bastion::executor::detail::RunBlock{}->*[&](), ~)
 
 #ifndef BASTION_NO_SHORT_MACRO_NAMES
+///@{
+/// The short name of the `BASTION_` macro it expands to; not defined if `BASTION_NO_SHORT_MACRO_NAMES` is.
 #define SPAWN(...) BASTION_SPAWN(__VA_ARGS__)
 #define BLOCKING(...) BASTION_BLOCKING(__VA_ARGS__)
 #define RUN(...) BASTION_RUN(__VA_ARGS__)
+///@}
 #endif

@@ -77,5 +77,8 @@ SupervisorRef supervisor_macro(Keys&&... keys) {
     ::bastion::detail::supervisor_macro(__VA_OPT__(BASTION_DETAIL_KEYS(SUPERVISOR, __VA_ARGS__)))
 
 #ifndef BASTION_NO_SHORT_MACRO_NAMES
+///@{
+/// The short name of the `BASTION_` macro it expands to; not defined if `BASTION_NO_SHORT_MACRO_NAMES` is.
 #define SUPERVISOR(...) BASTION_SUPERVISOR(__VA_ARGS__)
+///@}
 #endif
