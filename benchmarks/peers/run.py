@@ -685,6 +685,7 @@ def main():
     results = Results()
     pdir = os.path.join(build_dir, "peers")
     logdir = os.path.join(pdir, "logs")
+    os.environ["ERL_CRASH_DUMP"] = os.path.join(logdir, "erl_crash.dump")  # not into the caller's directory
     jobs = [j for j in plan(build_dir, p) if j[0] in only]
     servers = {k: v for k, v in echo_servers(build_dir).items() if k in only}
     total = len(jobs) + len(servers)
