@@ -50,6 +50,7 @@ int main(int argc, char** argv) {
     for (std::int64_t run = 1; run <= runs; ++run) {
         const Figures f = isolated("idle_actors ours", [&] { return run_ours(n, workers); });
         per_actor.push_back(figure(f, "bytes_per_actor"));
+        result("idle_memory", "bastion", per_actor.back(), "B");
         std::cout << "run " << run << ": " << fmt(per_actor.back()) << " B per actor" << noise(f) << std::endl;
     }
     std::cout << "\nresults (median of runs):\n";

@@ -98,6 +98,11 @@ int main(int argc, char** argv) {
                       << fmt(s["floor suspend"].back()) << " %" << noise(poll);
         }
         std::cout << std::endl;
+        if (only != "floor") result("idle_cpu", "bastion", s["ours after_work"].back(), "%");
+        if (only != "ours") {
+            result("idle_cpu", "boost_fiber", s["floor poll"].back(), "%");
+            result("idle_cpu", "boost_fiber_suspend", s["floor suspend"].back(), "%");
+        }
     }
 
     std::cout << "\nresults (median of runs), CPU in % of one core while idle:\n";

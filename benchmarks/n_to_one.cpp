@@ -99,10 +99,12 @@ int main(int argc, char** argv) {
     for (std::int64_t run = 1; run <= runs; ++run) {
         Figures f = isolated("n_to_one ours", [&] { return run_ours(p); });
         ours.push_back(figure(f, "per_s") / 1e6);
+        result("n_to_one", "bastion", figure(f, "per_s"), "per_s");
         std::cout << "run " << run << " ours: " << fmt(ours.back()) << " M msg/s warm (cold "
                   << fmt(figure(f, "cold_per_s") / 1e6) << ")" << noise(f) << "\n";
         f = isolated("n_to_one floor", [&] { return run_floor(p); }, Subject::Floor);
         floor.push_back(figure(f, "per_s") / 1e6);
+        result("n_to_one", "boost_fiber", figure(f, "per_s"), "per_s");
         std::cout << "run " << run << " floor: " << fmt(floor.back()) << " M msg/s" << noise(f) << std::endl;
     }
     std::cout << "\nresults (median of runs), messages per second:\n";

@@ -129,6 +129,7 @@ int main(int argc, char** argv) {
         if (only != "floor") {
             const Figures f = isolated("parked_rss ours", [&] { return run_ours(p); });
             ours.push_back(figure(f, "bytes_per_proc"));
+            result("parked_memory", "bastion", ours.back(), "B");
             std::cout << "  ours " << fmt(ours.back()) << " B (RSS " << fmt(figure(f, "rss_before_mib")) << " -> "
                       << fmt(figure(f, "rss_after_mib")) << " MiB; spawn " << fmt(figure(f, "spawn_ms"))
                       << " ms, shutdown " << fmt(figure(f, "shutdown_ms")) << " ms)" << noise(f);
@@ -136,6 +137,7 @@ int main(int argc, char** argv) {
         if (only != "ours") {
             const Figures f = isolated("parked_rss floor", [&] { return run_floor(p); }, Subject::Floor);
             floor.push_back(figure(f, "bytes_per_proc"));
+            result("parked_memory", "boost_fiber", floor.back(), "B");
             std::cout << "  floor " << fmt(floor.back()) << " B (RSS " << fmt(figure(f, "rss_before_mib")) << " -> "
                       << fmt(figure(f, "rss_after_mib")) << " MiB)" << noise(f);
         }

@@ -2,6 +2,8 @@
 //
 // `tell`: the pinger tells the ponger a number and waits in recv for it to be told back (ctx.tell to the signature).
 // `ask`: the pinger asks and waits on the Answer; the ponger replies through the AnswerSender.
+// `ask-timeout`: the same, waiting with a deadline (Answer::get_for, 1 s), as an ask that cannot hang must.
+// `burst`: throughput rather than latency: the pinger tells --window numbers, then receives their --window echoes.
 // Placement: `one` = one worker (both actors on it, the round trip never leaves the thread); `two` = two workers,
 // where the scheduler places the actors (in practice on one worker: a woken actor waits in its waker's hand-off
 // slot); `thread` = the pinger is the main thread
@@ -39,13 +41,46 @@ Exec ponger(BastionContext ctx) {
     }
 }
 
-std::uint64_t round_trip(BastionContext& ctx, const ChildRef& to, std::uint64_t n, bool ask) {
-    if (ask) return *ctx.ask(to.addr(), n).expect("ask").get().msg().downcast_ref<std::uint64_t>();
+enum class Trip { Tell, Ask, AskTimeout, Burst };
+
+std::uint64_t round_trip(BastionContext& ctx, const ChildRef& to, std::uint64_t n, Trip trip) {
+    switch (trip) {
+    case Trip::Ask:
+        return *ctx.ask(to.addr(), n).expect("ask").get().msg().downcast_ref<std::uint64_t>();
+    case Trip::AskTimeout:
+        return *ctx.ask(to.addr(), n)
+                    .expect("ask")
+                    .get_for(std::chrono::seconds{1})
+                    .expect("an answer within 1 s")
+                    .msg()
+                    .downcast_ref<std::uint64_t>();
+    case Trip::Tell:
+        break;
+    }
     (void)ctx.tell(to.addr(), n);
     return *ctx.recv().msg().downcast_ref<std::uint64_t>();
 }
 
-Figures run_ours(std::uint64_t n, const std::string& placement, bool ask) {
+// Round trips `from` .. `to` - 1; a Burst tells up to `window` numbers before receiving their echoes (in order: one
+// sender, one receiver).
+void trips(BastionContext& ctx, const ChildRef& pong, std::uint64_t from, std::uint64_t to, Trip trip,
+           std::uint64_t window) {
+    if (trip != Trip::Burst) {
+        for (std::uint64_t i = from; i < to; ++i) {
+            if (round_trip(ctx, pong, i, trip) != i) throw std::runtime_error("wrong echo");
+        }
+        return;
+    }
+    for (std::uint64_t i = from; i < to; i += window) {
+        const std::uint64_t end = std::min(to, i + window);
+        for (std::uint64_t j = i; j < end; ++j) (void)ctx.tell(pong.addr(), j);
+        for (std::uint64_t j = i; j < end; ++j) {
+            if (*ctx.recv().msg().downcast_ref<std::uint64_t>() != j) throw std::runtime_error("wrong echo");
+        }
+    }
+}
+
+Figures run_ours(std::uint64_t n, const std::string& placement, Trip trip, std::uint64_t window) {
     bastion::bench::SystemForRun system{placement == "one" ? 1U : 2U};
     ChildRef pong = spawn_actor(ponger);
     double ns = 0;
@@ -67,11 +102,9 @@ Figures run_ours(std::uint64_t n, const std::string& placement, bool ask) {
         const std::uint64_t warmup = n / 10;
         std::promise<double> result;
         spawn_actor([&](BastionContext ctx) -> Exec {
-            for (std::uint64_t i = 0; i < warmup; ++i) round_trip(ctx, pong, i, ask);
+            trips(ctx, pong, 0, warmup, trip, window);
             const auto start = Clock::now();
-            for (std::uint64_t i = 0; i < n; ++i) {
-                if (round_trip(ctx, pong, i, ask) != i) throw std::runtime_error("wrong echo");
-            }
+            trips(ctx, pong, 0, n, trip, window);
             result.set_value(seconds_since(start) * 1e9 / static_cast<double>(n));
             return Ok();
         });
@@ -108,33 +141,58 @@ Figures run_floor(std::uint64_t n) {
 int main(int argc, char** argv) {
     Args args{argc, argv, "ping_pong: round trips between two actors, tell/tell and ask/answer"};
     const auto n = static_cast<std::uint64_t>(args.integer("n", 1000000, "timed round trips per run"));
+    const auto window = static_cast<std::uint64_t>(args.integer("window", 100, "burst: numbers in flight"));
     const auto runs = args.integer("runs", 3, "runs of each (alternating, each in a fresh process)");
     args.done();
-    std::cout << "ours: Bastion actors (tell: ctx.tell + ctx.recv; ask: ctx.ask(..).get() + AnswerSender::reply); "
+    std::cout << "ours: Bastion actors (tell: ctx.tell + ctx.recv; ask: ctx.ask(..).get() + AnswerSender::reply; "
+                 "ask-timeout: ctx.ask(..).get_for(1 s)); "
                  "one = 1 worker, two = 2 workers, thread = main thread asks an actor\n"
               << "floor: 2 raw Boost.Fiber fibers on one thread, buffered_channel<uint64_t>(2) each way\n\n";
     std::map<std::string, std::vector<double>> series;
-    const std::vector<std::pair<std::string, bool>> modes = {{"one", false}, {"one", true}, {"two", false},
-                                                             {"two", true},  {"thread", true}};
+    struct Mode {
+        std::string placement;
+        Trip trip;
+        std::string label, workload;  // workload: the name the peer runner files the figure under ("" = not filed)
+    };
+    const std::vector<Mode> modes = {{"one", Trip::Tell, "tell one", "ping_pong_same"},
+                                     {"one", Trip::Ask, "ask one", "ask_untimed"},
+                                     {"one", Trip::AskTimeout, "ask-timeout one", "ask"},
+                                     {"two", Trip::Tell, "tell two", "ping_pong_cross"},
+                                     {"one", Trip::Burst, "burst one", "ping_pong_tput_same"},
+                                     {"two", Trip::Burst, "burst two", "ping_pong_tput_cross"},
+                                     {"two", Trip::Ask, "ask two", ""},
+                                     {"thread", Trip::Ask, "ask thread", ""}};
     // `thread` makes n / 100 trips (see run_ours).
     for (std::int64_t run = 1; run <= runs; ++run) {
-        for (const auto& [placement, ask] : modes) {
-            const std::string label = (ask ? "ask " : "tell ") + placement;
-            const Figures f = isolated("ping_pong ours", [&, placement = placement, ask = ask] {
-                return run_ours(n, placement, ask);
-            });
-            series[label].push_back(figure(f, "ns"));
-            std::cout << "run " << run << " " << label << ": " << fmt(figure(f, "ns")) << " ns" << noise(f) << "\n";
+        for (const Mode& mode : modes) {
+            const Figures f =
+                isolated("ping_pong ours", [&] { return run_ours(n, mode.placement, mode.trip, window); });
+            series[mode.label].push_back(figure(f, "ns"));
+            std::cout << "run " << run << " " << mode.label << ": " << fmt(figure(f, "ns")) << " ns" << noise(f)
+                      << "\n";
+            if (mode.workload.empty()) continue;
+            if (mode.trip == Trip::Burst) {
+                result(mode.workload, "bastion", 1e9 / figure(f, "ns"), "per_s");
+            } else {
+                result(mode.workload, "bastion", figure(f, "ns"), "ns");
+            }
         }
         const Figures f = isolated("ping_pong floor", [&] { return run_floor(n); }, Subject::Floor);
         series["floor"].push_back(figure(f, "ns"));
         std::cout << "run " << run << " floor: " << fmt(figure(f, "ns")) << " ns" << noise(f) << std::endl;
+        result("ping_pong_same", "boost_fiber", figure(f, "ns"), "ns");
     }
     std::cout << "\nresults (median of runs), ns per round trip:\n";
     compare("tell, one worker", series["tell one"], series["floor"], "ns");
     verdict("<= 200 ns", spread(series["tell one"]).median <= 200);
     compare("ask, one worker", series["ask one"], series["floor"], "ns");
     verdict("<= 2x tell", spread(series["ask one"]).median <= 2 * spread(series["tell one"]).median);
+    compare("ask with a 1 s timeout, one worker", series["ask-timeout one"], series["floor"], "ns");
+    verdict("<= 2x tell", spread(series["ask-timeout one"]).median <= 2 * spread(series["tell one"]).median);
+    compare("burst of " + std::to_string(window) + ", one worker, per message", series["burst one"], series["floor"],
+            "ns");
+    compare("burst of " + std::to_string(window) + ", two workers, per message", series["burst two"], series["floor"],
+            "ns");
     compare("tell, two workers", series["tell two"], series["floor"], "ns");
     // The scheduler keeps a woken lightproc in its waker's hand-off slot, so the pair settles on one worker: this
     // is not a cross-worker round trip, and there is no placement control yet to force one.

@@ -135,6 +135,7 @@ int main(int argc, char** argv) {
         if (only != "floor") {
             const Figures f = isolated("skynet ours", [&] { return run_ours(p, expected); });
             ours_ms.push_back(figure(f, "ms"));
+            result("skynet", "bastion", ours_ms.back(), "ms");
             std::cout << "run " << run << " ours:       " << fmt(figure(f, "ms")) << " ms (peak RSS "
                       << fmt(figure(f, "peak_rss_mib")) << " MiB, steals " << figure(f, "steals") << ", parks "
                       << figure(f, "parks") << ")" << noise(f) << std::endl;
@@ -144,6 +145,7 @@ int main(int argc, char** argv) {
                 const Figures f =
                     isolated("skynet floor", [&] { return run_floor(p, expected, mode); }, Subject::Floor);
                 (mode == FloorMalloc::Keep ? keep_ms : floor_ms).push_back(figure(f, "ms"));
+                result("skynet", mode == FloorMalloc::Keep ? "boost_fiber_keep" : "boost_fiber", figure(f, "ms"), "ms");
                 std::cout << "run " << run << (mode == FloorMalloc::Keep ? " floor-keep: " : " floor:      ")
                           << fmt(figure(f, "ms")) << " ms (peak RSS " << fmt(figure(f, "peak_rss_mib")) << " MiB)"
                           << noise(f) << std::endl;

@@ -128,6 +128,10 @@ int main(int argc, char** argv) {
     auto record = [&](const std::string& impl, const std::string& where, const Figures& f) {
         series[impl + " " + where + " cold"].push_back(figure(f, "cold_per_s"));
         series[impl + " " + where + " warm"].push_back(figure(f, "warm_per_s"));
+        if (where == "local") {
+            const std::string name = impl == "ours" ? "bastion" : impl == "floor" ? "boost_fiber" : "boost_fiber_keep";
+            result("spawn", name, figure(f, "warm_per_s"), "per_s");
+        }
         const std::string label = where + " " + impl + ":";
         std::cout << "run " << series[impl + " " + where + " cold"].size() << " " << label
                   << std::string(label.size() < 19 ? 19 - label.size() : 1, ' ') << "cold "

@@ -92,12 +92,14 @@ int main(int argc, char** argv) {
         if (only != "floor") {
             const Figures f = isolated("yield_storm ours", [&] { return run_ours(p); });
             ours.push_back(figure(f, "ns_per_yield"));
+            result("yield", "bastion", ours.back(), "ns");
             std::cout << "  ours " << fmt(ours.back()) << " ns/yield (steals " << figure(f, "steals") << ")"
                       << noise(f);
         }
         if (only != "ours") {
             const Figures f = isolated("yield_storm floor", [&] { return run_floor(p); }, Subject::Floor);
             floor.push_back(figure(f, "ns_per_yield"));
+            result("yield", "boost_fiber", floor.back(), "ns");
             std::cout << "  floor " << fmt(floor.back()) << " ns/yield" << noise(f);
         }
         std::cout << std::endl;

@@ -1,14 +1,24 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds, and runs the whole test suite twice: an optimized build, then an
-# AddressSanitizer + UndefinedBehaviorSanitizer build. Ends with a line "N passed, N failed".
-# Usage: scripts/test.sh [--no-sanitize]
+# AddressSanitizer + UndefinedBehaviorSanitizer build; then builds the peer benchmarks (Go, Erlang, CAF, Tokio, raw
+# liburing; their Debian packages are installed here only) and runs each once with tiny parameters
+# (benchmarks/peers/run.py --smoke, about 2.5 minutes with the installs), so that none rots; it counts as one test.
+# Ends with a line "N passed, N failed".
+# Usage: scripts/test.sh [--no-sanitize] [--no-peers]
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
 "$(dirname "$0")/install-deps.sh" || { echo "test.sh: installing dependencies failed"; exit 1; }
 
 sanitize=1
-[ "${1:-}" = "--no-sanitize" ] && sanitize=0
+peers=1
+for arg in "$@"; do
+  case "$arg" in
+    --no-sanitize) sanitize=0 ;;
+    --no-peers) peers=0 ;;
+    *) echo "test.sh: unknown option $arg (--no-sanitize, --no-peers)"; exit 2 ;;
+  esac
+done
 failures=0
 
 # configure DIR OPTIONS...: a fresh setup, or a reconfigure of an existing build dir.
@@ -43,10 +53,20 @@ if [ "$sanitize" = 1 ]; then
     run_suite build-asan --no-suite consumer
 fi
 
-# One closing line over every test run above, from meson's own logs.
-python3 - build $( [ "$sanitize" = 1 ] && echo build-asan ) <<'PY'
-import json, sys
+# The peers' smoke run reuses the optimized build (its benchmarks are built already); figures mean nothing.
+peers_smoke=skipped
+if [ "$peers" = 1 ]; then
+  echo "== peers: smoke"
+  if benchmarks/peers/run.py --smoke --build-dir build; then peers_smoke=ok; else peers_smoke=failed; fi
+fi
+
+# One closing line over every test run above, from meson's own logs (and the peers' smoke run, as one test).
+PEERS_SMOKE=$peers_smoke python3 - build $( [ "$sanitize" = 1 ] && echo build-asan ) <<'PY'
+import json, os, sys
 passed = failed = skipped = 0
+peers = os.environ.get("PEERS_SMOKE", "skipped")
+passed += peers == "ok"
+failed += peers == "failed"
 for d in sys.argv[1:]:
     try:
         lines = open(f"{d}/meson-logs/testlog.json").read().splitlines()

@@ -339,6 +339,14 @@ inline std::string noise(const Figures& f) {
     return " [others " + fmt(figure(f, "other_cpus")) + ", steal " + fmt(figure(f, "steal_cpus")) + "]";
 }
 
+/// Prints one measured figure as a line the peer runner (benchmarks/peers/run.py) reads, the format every peer
+/// program prints too: `RESULT workload=skynet impl=bastion value=168.3 unit=ms`. `impl` is `bastion` for ours and
+/// `boost_fiber` (or `boost_fiber_keep`, see FloorMalloc) for a floor; call it once per run, as the run ends.
+inline void result(std::string_view workload, std::string_view impl, double value, std::string_view unit) {
+    std::cout << "RESULT workload=" << workload << " impl=" << impl << " value=" << value << " unit=" << unit
+              << std::endl;
+}
+
 /// Prints the target and whether the median meets it. Missing a target never fails the benchmark.
 inline void verdict(const std::string& target, bool met) {
     std::cout << "    target: " << target << " -> " << (met ? "met" : "MISSED") << "\n";

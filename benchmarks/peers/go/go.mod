@@ -1,0 +1,3 @@
+module bastion/peers/go
+
+go 1.19
