@@ -30,7 +30,7 @@ if [ ! -f "$build_dir/build.ninja" ]; then
 fi
 # -j2: the reference machine has two cores, shared with other work.
 targets=(skynet yield_storm spawn_rate parked_rss idle_cpu ping_pong n_to_one restart_storm idle_actors thread_ring big
-  io_nop tcp_echo file_read)
+  distributor io_nop tcp_echo file_read)
 ninja -C "$build_dir" -j2 "${targets[@]/#/benchmarks/}"
 
 if [ "$smoke" -eq 1 ]; then

@@ -5,6 +5,9 @@
 #include <bastion/bastion_id.hpp>
 #include <bastion/callbacks.hpp>
 #include <bastion/context.hpp>
+#include <bastion/dispatcher.hpp>
+#include <bastion/distributor.hpp>
+#include <bastion/resizer.hpp>
 #include <bastion/result.hpp>
 
 #include <chrono>
@@ -74,9 +77,19 @@ public:
     Children with_name(std::string name) const;
     /// Rust: `with_callbacks`.
     Children with_callbacks(Callbacks callbacks) const;
-    /// Kept for ports. Upstream's heartbeat only woke the group to notice panics; here a failure reaches the
-    /// supervisor the moment it happens, so there is nothing to tick. Rust: `with_heartbeat_tick`.
+    /// How often the group's resizer samples it (default 60 s, as upstream). Without a resizer there is nothing to
+    /// tick: upstream's heartbeat (a hidden child, visible in `elems()`) only woke the group to notice panics, and
+    /// here a failure reaches the supervisor the moment it happens. Rust: `with_heartbeat_tick`.
     Children with_heartbeat_tick(std::chrono::nanoseconds interval) const;
+    /// Makes every actor of the group a member of `dispatcher` while it runs (joins on start and restart, leaves
+    /// when it stops, fails or panics). Repeatable. Rust: `with_dispatcher`.
+    Children with_dispatcher(Dispatcher dispatcher) const;
+    /// Makes every actor of the group a member of `distributor` while it runs, as `with_dispatcher`; the distributor
+    /// exists from this call on. Repeatable. Rust: `with_distributor`.
+    Children with_distributor(Distributor distributor) const;
+    /// Resizes the group at run time (see OptimalSizeExploringResizer); sets the redundancy to its lower bound.
+    /// Rust: `with_resizer` (feature `scaling`).
+    Children with_resizer(OptimalSizeExploringResizer resizer) const;
 
     const BastionId& id() const noexcept;
 

@@ -5,6 +5,8 @@
 #include <bastion/bastion_id.hpp>
 #include <bastion/child_ref.hpp>
 #include <bastion/detail/send.hpp>
+#include <bastion/dispatcher.hpp>
+#include <bastion/distributor.hpp>
 #include <bastion/path.hpp>
 
 #include <memory>
@@ -28,9 +30,15 @@ public:
     const BastionPath& path() const noexcept;
     const std::string& name() const noexcept;
 
-    /// The group's elements, in start order: fixed when the group is built, and valid across restarts (upstream's
-    /// was a snapshot whose refs went stale). Lives as long as the group. Rust: `elems`.
-    const std::vector<ChildRef>& elems() const noexcept;
+    /// The group's elements now, in start order (a copy). Each ref stays valid across restarts (upstream's went
+    /// stale). Fixed when the group is built, unless it has a resizer: then the current members (members it removed
+    /// are left out, those it added are in). Rust: `elems`.
+    std::vector<ChildRef> elems() const;
+
+    /// The dispatchers its actors belong to, as given to `with_dispatcher`. Rust: `dispatchers`.
+    const std::vector<Dispatcher>& dispatchers() const noexcept;
+    /// The distributors its actors belong to, as given to `with_distributor`. Rust: `distributors`.
+    const std::vector<Distributor>& distributors() const noexcept;
 
     /// Sends `msg` to every element, shared: each receives it by const reference. The message comes back if no
     /// element could receive it. Rust: `broadcast`.

@@ -4,9 +4,11 @@
 /// `bastion::context::BastionContext`.
 
 #include <bastion/answer.hpp>
+#include <bastion/broadcast_target.hpp>
 #include <bastion/child_ref.hpp>
 #include <bastion/children_ref.hpp>
 #include <bastion/detail/send.hpp>
+#include <bastion/dispatcher.hpp>
 #include <bastion/errors.hpp>
 #include <bastion/executor/proc_handle.hpp>
 #include <bastion/supervisor_ref.hpp>
@@ -15,10 +17,15 @@
 #include <memory>
 #include <optional>
 #include <utility>
+#include <vector>
 
 namespace bastion {
 
 namespace detail {
+/// How a dispatch ended.
+enum class Dispatched { Delivered, NoDispatcher, NoMember };
+/// Hands `message` to the dispatchers `target` names, in the system of `from`.
+Dispatched dispatch(const ActorCell& from, const BroadcastTarget& target, const DispatchedMessage& message);
 /// Delivers `letter` to `to` after `delay`, from a lightproc of the calling actor's system.
 executor::RecoverableHandle<void> deliver_after(std::shared_ptr<ActorCell> to, LetterPtr letter,
                                                 std::chrono::nanoseconds delay);
@@ -73,6 +80,30 @@ public:
                                                                     std::forward<M>(msg)),
                                      std::chrono::ceil<std::chrono::nanoseconds>(delay));
     }
+
+    /// Gives `msg` to the dispatchers `target` names, whose handlers choose the members that receive it (the
+    /// default, round robin: one member). A member receives a tell of `std::shared_ptr<SignedMessage>` wrapping a
+    /// broadcast of `msg` signed by this actor (see DispatchedMessage). The message comes back inside the error if
+    /// no such dispatcher exists (NoDistributor, naming it) or no member took it (EmptyRecipient); upstream lost it
+    /// silently. Rust: `broadcast_message`.
+    template <class M>
+    Result<void, SendError> broadcast_message(const BroadcastTarget& target, M&& msg) const {
+        using T = detail::Payload<M>;
+        const DispatchedMessage message{signature(), detail::share(std::forward<M>(msg))};
+        const detail::Dispatched outcome = detail::dispatch(*current_.cell(), target, message);
+        if (outcome == detail::Dispatched::Delivered) return Ok();
+        detail::SharedPayload payload = message.payload();
+        Msg back{detail::make_letter(detail::MessageKind::Tell, signature(), detail::unshare<T>(std::move(payload)))};
+        if (outcome == detail::Dispatched::NoDispatcher) {
+            return Err(SendError::NoDistributor(target.is_all() ? "(any dispatcher)" : target.group(), std::move(back)));
+        }
+        return Err(SendError::EmptyRecipient(std::move(back)));
+    }
+
+    /// Makes this actor join (`Register`) or leave (`Remove`) the dispatchers of the given types that exist. A
+    /// joined dispatcher keeps it across restarts until it leaves or stops for good; leaving a dispatcher of its
+    /// group lasts until its next restart, when it joins again. Rust: `notify`.
+    void notify(const std::vector<DispatcherType>& dispatchers, NotificationType type) const;
 
     /// Death watch: once `actor` stops for good, this actor is told `Terminated{actor, reason}` (at once if it
     /// already has). Restarts are not terminations.

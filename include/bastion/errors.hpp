@@ -42,13 +42,22 @@ public:
 
     /// The receiver has stopped; here is the message back.
     static SendError Disconnected(Msg msg) { return SendError{Kind::Disconnected, std::move(msg), {}}; }
-    static SendError Other(std::string why) { return SendError{Kind::Other, {}, std::move(why)}; }
-    static SendError NoDistributor(std::string name) { return SendError{Kind::NoDistributor, {}, std::move(name)}; }
-    static SendError EmptyRecipient() { return SendError{Kind::EmptyRecipient, {}, {}}; }
+    /// Anything else (`why` says what), with the message back if it was not delivered.
+    static SendError Other(std::string why, Msg msg = {}) { return SendError{Kind::Other, std::move(msg), std::move(why)}; }
+    /// No distributor or dispatcher of that name exists (no group declared it, nobody subscribed to it); here is the
+    /// message back.
+    static SendError NoDistributor(std::string name, Msg msg = {}) {
+        return SendError{Kind::NoDistributor, std::move(msg), std::move(name)};
+    }
+    /// The distributor or dispatcher exists but no live member could take the message; here it is back.
+    static SendError EmptyRecipient(Msg msg = {}) { return SendError{Kind::EmptyRecipient, std::move(msg), {}}; }
 
     Kind kind() const noexcept { return kind_; }
-    /// The undelivered message (Disconnected only; empty otherwise or once taken).
+    /// The undelivered message (empty if there was none, or once taken). Every routing error carries it (upstream's
+    /// NoDistributor and EmptyRecipient dropped it).
     Msg take_msg() noexcept { return std::move(msg_); }
+    /// Whether an undelivered message is inside.
+    bool has_msg() const noexcept { return msg_.has_value(); }
     /// The reason (Other) or the distributor's name (NoDistributor).
     const std::string& detail() const noexcept { return detail_; }
 

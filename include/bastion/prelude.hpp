@@ -6,12 +6,15 @@
 
 #include <bastion/answer.hpp>
 #include <bastion/bastion.hpp>
+#include <bastion/broadcast_target.hpp>
 #include <bastion/callbacks.hpp>
 #include <bastion/child_ref.hpp>
 #include <bastion/children.hpp>
 #include <bastion/children_ref.hpp>
 #include <bastion/config.hpp>
 #include <bastion/context.hpp>
+#include <bastion/dispatcher.hpp>
+#include <bastion/distributor.hpp>
 #include <bastion/dsl.hpp>
 #include <bastion/errors.hpp>
 #include <bastion/executor.hpp>
@@ -19,6 +22,7 @@
 #include <bastion/message_handler.hpp>
 #include <bastion/message.hpp>
 #include <bastion/path.hpp>
+#include <bastion/resizer.hpp>
 #include <bastion/ref_addr.hpp>
 #include <bastion/restart_strategy.hpp>
 #include <bastion/result.hpp>

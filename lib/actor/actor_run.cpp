@@ -20,6 +20,8 @@ void ActorRun::operator()() {
         if (!before_restart_ran_) callback("before_restart", [&](const Callbacks& c) { c.before_restart(why_); });
         callback("after_restart", [&](const Callbacks& c) { c.after_restart(why_); });
     }
+    // As upstream, after_start runs once the actor is a member of its dispatchers and distributors.
+    join_routes(cell_, *group_);
     callback("after_start", [](const Callbacks& c) { c.after_start(); });
 
     std::optional<SupervisorRef> supervisor;
@@ -38,6 +40,9 @@ void ActorRun::operator()() {
         outcome_ = Outcome::Failed;
         failure_ = Failure::from_exception(std::current_exception());
     }
+
+    // It reads no more messages: routes stop giving it any (upstream kept dead members, #336).
+    leave_routes(cell_, *group_);
 
     // A stop request wins over however the exec ended meanwhile.
     const StopMode mode = cell_->stop_mode.load(std::memory_order_acquire);

@@ -2,20 +2,36 @@
 
 #include "actor/supervisor_run.hpp"
 
+#include <algorithm>
 #include <iostream>
 
 namespace bastion::detail {
 
 void GroupCell::build(const std::shared_ptr<GroupCell>& self) {
-    const std::size_t count = redundancy == 0 ? 1 : redundancy;
-    elements_.reserve(count);
-    refs_.reserve(count);
-    for (std::size_t i = 0; i < count; ++i) {
-        const BastionId child = BastionId::new_v4();
-        elements_.push_back(
-            std::make_shared<ActorCell>(child, *path.append(BastionPathElement::Child(child)), name, self));
-        refs_.emplace_back(elements_.back());
-    }
+    std::size_t count = redundancy == 0 ? 1 : redundancy;
+    if (resizer && resizer->upper_bound().limit()) count = std::min(count, std::max<std::size_t>(1, *resizer->upper_bound().limit()));
+    Elements elements;
+    elements.reserve(count);
+    for (std::size_t i = 0; i < count; ++i) elements.push_back(make_element(self));
+    set_elements(std::move(elements));
+}
+
+std::shared_ptr<ActorCell> GroupCell::make_element(const std::shared_ptr<GroupCell>& self) const {
+    const BastionId child = BastionId::new_v4();
+    auto cell = std::make_shared<ActorCell>(child, *path.append(BastionPathElement::Child(child)), name, self);
+    cell->metered = resizer.has_value();
+    return cell;
+}
+
+std::shared_ptr<const GroupCell::Elements> GroupCell::elements() const noexcept {
+    std::lock_guard guard{lock_};
+    return elements_;
+}
+
+void GroupCell::set_elements(Elements elements) {
+    auto next = std::make_shared<const Elements>(std::move(elements));
+    std::lock_guard guard{lock_};
+    elements_.swap(next);
 }
 
 void SupervisorCell::add(Element element) {

@@ -13,12 +13,16 @@
 #include <bastion/supervision_strategy.hpp>
 #include <bastion/terminated.hpp>
 
+#include "actor/route.hpp"
+#include "executor/spinlock.hpp"
+
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
@@ -76,8 +80,23 @@ public:
     std::vector<RefAddr> watchers;
     std::optional<ExitReason> terminated;
 
+    // Routing (actor/route.hpp), under routes_lock: whether its run is a member of its routes now, and the routes it
+    // joined itself (subscribe, notify), which it keeps across restarts.
+    std::mutex routes_lock;
+    bool joined = false;
+    std::vector<std::shared_ptr<Route>> own_routes;
+    // Its group has a resizer: routed letters to it are counted (set once, before it is shared).
+    bool metered = false;
+    // Counted routed letters waiting in its mailbox (the resizer's backlog measure), and ever delivered.
+    std::atomic<std::int64_t> backlog{0};
+    std::atomic<std::uint64_t> routed_total{0};
+    // Being removed by its group's resizer: it left its routes and stops once it reads the Retire letter behind the
+    // messages already in its mailbox. Set by the supervisor, cleared when it stops for good.
+    std::atomic<bool> retiring{false};
+
     // Owned by the supervisor's lightproc.
     UnitState unit;
+    std::uint64_t routed_seen = 0;  // routed_total at the resizer's last sample
     std::uint64_t incarnation = 0;
     executor::RecoverableHandle<void> run;
     std::atomic<StopMode> stop_mode{StopMode::None};  // read by the actor's lightproc as it unwinds
@@ -92,20 +111,34 @@ public:
     const BastionPath path;
     const std::weak_ptr<SupervisorCell> supervisor;
 
+    using Elements = std::vector<std::shared_ptr<ActorCell>>;
+
     // Set while building, read-only once built.
     std::string name = "__Anonymous__";
     ExecFn exec = [](BastionContext) -> Exec { return Ok(); };  // as upstream: a group without an exec is done at once
     std::size_t redundancy = 1;
     Callbacks callbacks;
+    std::vector<Dispatcher> dispatchers;
+    std::vector<Distributor> distributors;
+    std::vector<std::shared_ptr<Route>> routes;  // what its actors join: its dispatchers' and distributors'
+    std::optional<OptimalSizeExploringResizer> resizer;
+    std::chrono::nanoseconds heartbeat = std::chrono::seconds{60};
 
     /// Creates the elements (once the builder closure has returned).
     void build(const std::shared_ptr<GroupCell>& self);
-    const std::vector<std::shared_ptr<ActorCell>>& elements() const noexcept { return elements_; }
-    const std::vector<ChildRef>& refs() const noexcept { return refs_; }
+    /// The elements now, in start order (never null). Fixed unless the group has a resizer.
+    std::shared_ptr<const Elements> elements() const noexcept;
+    /// A new element, not yet one of `elements()`.
+    std::shared_ptr<ActorCell> make_element(const std::shared_ptr<GroupCell>& self) const;
+    /// Replaces the elements (the supervisor's lightproc, resizing).
+    void set_elements(Elements elements);
+
+    // Owned by the supervisor's lightproc: stopped for good through its ChildrenRef (the resizer leaves it alone).
+    bool stopped = false;
 
 private:
-    std::vector<std::shared_ptr<ActorCell>> elements_;
-    std::vector<ChildRef> refs_;  // the same, as handed out by ChildrenRef::elems()
+    mutable executor::detail::Spinlock lock_;
+    std::shared_ptr<const Elements> elements_ = std::make_shared<const Elements>();  // under lock_
 };
 
 using Element = std::variant<std::shared_ptr<GroupCell>, std::shared_ptr<SupervisorCell>>;
@@ -196,6 +229,7 @@ struct System {
     ~System();
 
     Config config;
+    Routes routes;  // before the executor: lightprocs still leave their routes as the executor joins them
     std::unique_ptr<executor::Executor> executor;
     std::shared_ptr<SupervisorCell> root;
 
@@ -225,6 +259,10 @@ void run_callback(const System& system, const char* which, const BastionPath& pa
         system.report_callback_failure(which, path);
     }
 }
+
+/// The system a group or an actor belongs to (null once its supervisor is gone).
+System* system_of(const GroupCell& group) noexcept;
+System* system_of(const ActorCell& cell) noexcept;
 
 /// The current system, or null before `Bastion::init`.
 std::shared_ptr<System> current_system();

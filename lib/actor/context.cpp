@@ -7,16 +7,25 @@
 namespace bastion {
 
 SignedMessage BastionContext::recv() const {
-    return SignedMessage{current_.cell()->mailbox.pop_until(std::chrono::steady_clock::time_point::max())};
+    detail::ActorCell& cell = *current_.cell();
+    detail::LetterPtr letter = cell.mailbox.pop_until(std::chrono::steady_clock::time_point::max());
+    if (letter->routed) detail::settle_routed(current_.cell(), *letter);
+    return SignedMessage{std::move(letter)};
 }
 
 std::optional<SignedMessage> BastionContext::try_recv() const {
-    if (auto letter = current_.cell()->mailbox.try_pop()) return SignedMessage{std::move(letter)};
+    detail::ActorCell& cell = *current_.cell();
+    if (auto letter = cell.mailbox.try_pop()) {
+        if (letter->routed) detail::settle_routed(current_.cell(), *letter);
+        return SignedMessage{std::move(letter)};
+    }
     return std::nullopt;
 }
 
 Result<SignedMessage, ReceiveError> BastionContext::recv_for(std::chrono::nanoseconds timeout) const {
-    if (auto letter = current_.cell()->mailbox.pop_until(std::chrono::steady_clock::now() + timeout)) {
+    detail::ActorCell& cell = *current_.cell();
+    if (auto letter = cell.mailbox.pop_until(std::chrono::steady_clock::now() + timeout)) {
+        if (letter->routed) detail::settle_routed(current_.cell(), *letter);
         return Ok(SignedMessage{std::move(letter)});
     }
     return Err(ReceiveError::Timeout(timeout));

@@ -16,12 +16,13 @@ void Mailbox::link(Letter* letter) noexcept {
 
 LetterPtr Mailbox::push(LetterPtr letter) noexcept {
     if (closed_.load(std::memory_order_acquire)) return letter;
-    link(letter.release());
+    Letter* const letter_ptr = letter.release();
+    link(letter_ptr);
     // Pairs with close() and with WakeSlot::arm: either they see the letter, or we see the flag or the waiter.
     std::atomic_thread_fence(std::memory_order_seq_cst);
     if (closed_.load(std::memory_order_relaxed)) {
-        drain_if_closed();  // it closed while we linked: our letter counts as inside at the close
-        return nullptr;
+        // It closed while we linked: our letter comes back if the close did not take it, else it counts as inside.
+        return drain_if_closed(letter_ptr);
     }
     waiter_.wake();
     return nullptr;
@@ -87,11 +88,21 @@ void Mailbox::close() noexcept {
     }
 }
 
-void Mailbox::drain_if_closed() noexcept {
+void Mailbox::close(std::vector<LetterPtr>& leftovers) {
     std::lock_guard lock{drain_lock_};
-    if (!closed_.load(std::memory_order_relaxed)) return;  // reopened meanwhile: a new receiver owns the letters
-    while (try_pop()) {
+    closed_.store(true, std::memory_order_relaxed);
+    std::atomic_thread_fence(std::memory_order_seq_cst);  // pairs with push
+    while (LetterPtr letter = try_pop()) leftovers.push_back(std::move(letter));
+}
+
+LetterPtr Mailbox::drain_if_closed(Letter* own) noexcept {
+    std::lock_guard lock{drain_lock_};
+    if (!closed_.load(std::memory_order_relaxed)) return nullptr;  // reopened meanwhile: a new receiver owns the letters
+    LetterPtr mine;
+    while (LetterPtr letter = try_pop()) {
+        if (letter.get() == own) mine = std::move(letter);
     }
+    return mine;
 }
 
 void Mailbox::reopen() noexcept {

@@ -19,7 +19,7 @@ LetterPtr deliver(const std::shared_ptr<ActorCell>& to, LetterPtr letter) noexce
 
 bool broadcast_to(const GroupCell& group, const SharedPayload& payload) {
     bool reached = false;
-    for (const auto& cell : group.elements()) {
+    for (const auto& cell : *group.elements()) {
         reached |= cell->mailbox.push(std::make_unique<BroadcastLetter>(RefAddr{}, payload)) == nullptr;
     }
     return reached;
@@ -65,6 +65,9 @@ std::shared_ptr<GroupCell> make_group(const std::shared_ptr<SupervisorCell>& sup
     auto cell = std::make_shared<GroupCell>(id, *supervisor->path.append(BastionPathElement::Children(id)), supervisor);
     (void)init(Children{cell});
     cell->build(cell);
+    // Its actors are members of its routes from now on: what is routed to them before their first run waits in their
+    // mailboxes, as any message sent before a start does.
+    for (const auto& element : *cell->elements()) join_routes(element, *cell);
     return cell;
 }
 
@@ -98,7 +101,12 @@ const BastionPath& RefAddr::path() const noexcept {
 const BastionId& ChildrenRef::id() const noexcept { return cell_->id; }
 const BastionPath& ChildrenRef::path() const noexcept { return cell_->path; }
 const std::string& ChildrenRef::name() const noexcept { return cell_->name; }
-const std::vector<ChildRef>& ChildrenRef::elems() const noexcept { return cell_->refs(); }
+std::vector<ChildRef> ChildrenRef::elems() const {
+    auto elements = cell_->elements();
+    return {elements->begin(), elements->end()};
+}
+const std::vector<Dispatcher>& ChildrenRef::dispatchers() const noexcept { return cell_->dispatchers; }
+const std::vector<Distributor>& ChildrenRef::distributors() const noexcept { return cell_->distributors; }
 Result<void, void> ChildrenRef::stop() const { return detail::request_stop(cell_, detail::StopMode::Stop); }
 Result<void, void> ChildrenRef::kill() const { return detail::request_stop(cell_, detail::StopMode::Kill); }
 
@@ -116,7 +124,34 @@ Children Children::with_callbacks(Callbacks callbacks) const {
     cell_->callbacks = std::move(callbacks);
     return *this;
 }
-Children Children::with_heartbeat_tick(std::chrono::nanoseconds) const { return *this; }
+Children Children::with_heartbeat_tick(std::chrono::nanoseconds interval) const {
+    cell_->heartbeat = interval;
+    return *this;
+}
+Children Children::with_dispatcher(Dispatcher dispatcher) const {
+    if (detail::System* system = detail::system_of(*cell_)) {
+        auto route = system->routes.dispatcher(dispatcher.dispatcher_type(), dispatcher.handler());
+        route->declared.store(true, std::memory_order_release);
+        cell_->routes.push_back(std::move(route));
+    }
+    cell_->dispatchers.push_back(std::move(dispatcher));
+    return *this;
+}
+Children Children::with_distributor(Distributor distributor) const {
+    if (detail::System* system = detail::system_of(*cell_)) {
+        // By name in the group's own system (the Distributor may have been named before it existed).
+        auto route = system->routes.distributor(distributor.name());
+        route->declared.store(true, std::memory_order_release);
+        cell_->routes.push_back(std::move(route));
+    }
+    cell_->distributors.push_back(std::move(distributor));
+    return *this;
+}
+Children Children::with_resizer(OptimalSizeExploringResizer resizer) const {
+    cell_->redundancy = resizer.lower_bound();
+    cell_->resizer = resizer;
+    return *this;
+}
 const BastionId& Children::id() const noexcept { return cell_->id; }
 void Children::set_exec(detail::ExecFn exec) const { cell_->exec = std::move(exec); }
 

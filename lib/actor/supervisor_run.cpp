@@ -50,7 +50,10 @@ void SupervisorRun::operator()() {
             if (LetterPtr letter = self_->control_.pop_until(next_deadline())) {
                 handle(static_cast<OwnedLetter<Event>&>(*letter).value);
             }
-            restart_due(Clock::now());
+            const Clock::time_point now = Clock::now();
+            restart_due(now);
+            resize_due(now);
+            if (!strays_.empty()) rehome_strays();
             progress();
         }
     } catch (const executor::ProcCancelled&) {
@@ -72,7 +75,8 @@ void SupervisorRun::handle(Event& event) {
             } else if constexpr (std::is_same_v<E, StopChild>) {
                 if (const Unit* unit = find(e.cell.get(), nullptr)) bring_down(*unit, e.mode, {});
             } else if constexpr (std::is_same_v<E, StopGroup>) {
-                for (const auto& cell : e.group->elements()) {
+                e.group->stopped = true;
+                for (const auto& cell : *e.group->elements()) {
                     if (const Unit* unit = find(cell.get(), nullptr)) bring_down(*unit, e.mode, {});
                 }
             } else if constexpr (std::is_same_v<E, Deploy>) {
@@ -192,6 +196,9 @@ void SupervisorRun::progress() {
 void SupervisorRun::deploy(const Element& element) {
     const std::size_t first = units_.size();
     add_units(element);
+    if (const auto* group = std::get_if<std::shared_ptr<GroupCell>>(&element); group && (*group)->resizer) {
+        resized_.push_back({*group, Clock::now() + (*group)->heartbeat});
+    }
     for (std::size_t i = first; i < units_.size(); ++i) {
         const Unit& unit = units_[i];
         if (unit.actor) {
@@ -210,7 +217,7 @@ void SupervisorRun::add_units(const Element& element) {
         units_.push_back(std::move(unit));
     };
     if (const auto* group = std::get_if<std::shared_ptr<GroupCell>>(&element)) {
-        for (const auto& cell : (*group)->elements()) add(Unit{cell, *group, nullptr});
+        for (const auto& cell : *(*group)->elements()) add(Unit{cell, *group, nullptr});
     } else {
         add(Unit{nullptr, nullptr, std::get<std::shared_ptr<SupervisorCell>>(element)});
     }
@@ -348,7 +355,45 @@ void SupervisorRun::finish_actor(const Unit& unit, ExitReason reason, AfterStop 
         run_callback(*self_->system, "after_stop", unit.actor->path, unit.group->callbacks,
                      [](const Callbacks& c) { c.after_stop(); });
     }
+    leave_routes(unit.actor, *unit.group);  // its run has left already, if it ran: this covers one that never did
+    std::vector<LetterPtr> leftovers;
+    unit.actor->mailbox.close(leftovers);
+    unit.actor->backlog.store(0, std::memory_order_relaxed);
+    unit.actor->retiring.store(false, std::memory_order_relaxed);
     terminate_actor(unit.actor, reason);
+    // Routed letters were sent to the group, not to this actor: they go to a sibling (rehome_strays). The rest are
+    // dropped with it, as before (asks among them resolve to an error).
+    std::erase_if(leftovers, [](const LetterPtr& letter) { return !letter->routed || *letter->type == typeid(Retire); });
+    if (!leftovers.empty()) strays_.push_back({unit.group, std::move(leftovers)});
+}
+
+// Hands routed letters left in the mailboxes of actors that stopped for good to siblings that will read them
+// (running, or down until a restart), in turn. A resized group with none left samples its resizer at once, which
+// replaces members below its lower bound. Letters nobody can take are dropped (asks among them resolve to an error).
+void SupervisorRun::rehome_strays() {
+    auto strays = std::move(strays_);
+    strays_.clear();
+    for (auto& [group, letters] : strays) {
+        auto siblings = [&group] {
+            std::vector<std::shared_ptr<ActorCell>> found;
+            for (const auto& cell : *group->elements()) {
+                const Phase phase = cell->unit.phase;
+                if (phase != Phase::Stopped && phase != Phase::Stopping && phase != Phase::Escalated) found.push_back(cell);
+            }
+            return found;
+        };
+        auto takers = siblings();
+        if (takers.empty() && group->resizer && !group->stopped && state_ == State::Running) {
+            resize(group);
+            takers = siblings();
+        }
+        std::size_t turn = 0;
+        for (LetterPtr& letter : letters) {
+            for (std::size_t tries = 0; letter && tries < takers.size(); ++tries) {
+                letter = deliver_routed(takers[turn++ % takers.size()], std::move(letter));
+            }
+        }
+    }
 }
 
 void SupervisorRun::restart_due(Clock::time_point now) {
@@ -359,8 +404,67 @@ void SupervisorRun::restart_due(Clock::time_point now) {
     }
 }
 
+void SupervisorRun::resize_due(Clock::time_point now) {
+    if (state_ != State::Running) return;
+    for (Resized& resized : resized_) {
+        if (resized.next_at > now) continue;
+        resized.next_at = now + resized.group->heartbeat;
+        if (!resized.group->stopped) resize(resized.group);
+    }
+}
+
+// One resizer sample: forget members stopped for good, then apply the resizer's decision. Removed members leave their
+// routes before they are stopped, so nothing new is routed to them; new members start fresh.
+void SupervisorRun::resize(const std::shared_ptr<GroupCell>& self) {
+    GroupCell& group = *self;
+    auto elements = group.elements();
+    GroupCell::Elements kept;
+    std::vector<std::shared_ptr<ActorCell>> idle;
+    ResizerSample sample;
+    for (const auto& cell : *elements) {
+        if (cell->unit.phase == Phase::Stopped) continue;
+        kept.push_back(cell);
+        ++sample.members;
+        if (cell->unit.phase != Phase::Running || cell->retiring.load(std::memory_order_relaxed)) continue;
+        ++sample.running;
+        const std::int64_t backlog = cell->backlog.load(std::memory_order_relaxed);
+        if (backlog > 0) sample.backlog += static_cast<std::size_t>(backlog);
+        const std::uint64_t routed = cell->routed_total.load(std::memory_order_relaxed);
+        if (routed == cell->routed_seen && backlog <= 0) idle.push_back(cell);
+        cell->routed_seen = routed;
+    }
+    sample.idle = idle.size();
+    const std::ptrdiff_t change = group.resizer->scale(sample);
+
+    // Removed members leave their routes first, so nothing new is routed to them, then read everything already in
+    // their mailboxes before their Retire letter stops them (cancelling them could lose the message in hand).
+    const std::size_t removing = change < 0 ? std::min(static_cast<std::size_t>(-change), idle.size()) : 0;
+    for (std::size_t removed = 0; removed < removing; ++removed) {
+        const auto& cell = idle[idle.size() - 1 - removed];  // newest first
+        cell->retiring.store(true, std::memory_order_release);
+        leave_routes(cell, group);
+        send_retire(cell);
+    }
+    const std::size_t first_new = kept.size();
+    for (std::ptrdiff_t added = 0; added < change; ++added) {
+        kept.push_back(group.make_element(self));
+        join_routes(kept.back(), group);
+    }
+    if (change <= 0 && kept.size() == elements->size()) return;  // nobody came or went
+
+    group.set_elements(std::move(kept));
+    rebuild_units();
+    auto current = group.elements();
+    for (std::size_t i = first_new; i < current->size(); ++i) {
+        if (const Unit* unit = find((*current)[i].get(), nullptr)) start_actor(*unit, false);
+    }
+}
+
 // The second half of a supervisor's own restart: everything below it is down; bring it all up again.
 void SupervisorRun::redeploy() {
+    for (const Element& element : self_->elements()) {
+        if (const auto* group = std::get_if<std::shared_ptr<GroupCell>>(&element)) (*group)->stopped = false;
+    }
     rebuild_units();
     for (const Unit& unit : units_) {
         UnitState& state = unit.state();
@@ -401,7 +505,9 @@ bool SupervisorRun::any_stopping() const noexcept { return count(Phase::Stopping
 
 Clock::time_point SupervisorRun::next_deadline() const noexcept {
     Clock::time_point next = Clock::time_point::max();
-    if (state_ != State::Running || count(Phase::BackingOff) == 0) return next;
+    if (state_ != State::Running) return next;
+    for (const Resized& resized : resized_) next = std::min(next, resized.next_at);
+    if (count(Phase::BackingOff) == 0) return next;
     for (const Unit& unit : units_) {
         const UnitState& state = unit.state();
         if (state.phase == Phase::BackingOff) next = std::min(next, state.restart_at);

@@ -51,6 +51,9 @@ private:
     enum class AfterStop { Skip, Run };
     void finish_actor(const Unit& unit, ExitReason reason, AfterStop after_stop = AfterStop::Skip);
     void restart_due(Clock::time_point now);
+    void resize_due(Clock::time_point now);
+    void resize(const std::shared_ptr<GroupCell>& group);
+    void rehome_strays();
     void redeploy();
     void finish();
 
@@ -70,6 +73,16 @@ private:
     std::vector<Unit> units_;  // every element's units, in start order
     std::unordered_map<const void*, std::size_t> index_;  // a unit's cell → its place in units_
     std::array<std::size_t, 7> count_{};                  // units in each Phase
+    struct Resized {                                      // a group with a resizer, and when to sample it next
+        std::shared_ptr<GroupCell> group;
+        Clock::time_point next_at;
+    };
+    std::vector<Resized> resized_;
+    struct Strays {  // routed letters left in the mailbox of an actor that stopped for good
+        std::shared_ptr<GroupCell> group;
+        std::vector<LetterPtr> letters;
+    };
+    std::vector<Strays> strays_;
 };
 
 }  // namespace bastion::detail

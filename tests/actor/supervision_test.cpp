@@ -444,7 +444,7 @@ TEST_CASE("a supervisor handles each event in constant time: 50k actors start, f
 TEST_CASE("a group without an exec is done at once, as upstream (no crash loop)") {
     RunningSystem system;
     ChildrenRef group = Bastion::children([](Children c) { return c; }).expect("children");
-    const ChildRef& first = group.elems()[0];  // elems() lives as long as the group: a reference is fine
+    const ChildRef first = group.elems()[0];  // elems() is a copy (a resizer may change it): keep the ref itself
     Log log;
     Bastion::children([&log, first](Children c) {
         return c.with_exec([&log, first](BastionContext ctx) -> Exec {

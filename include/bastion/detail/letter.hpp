@@ -43,6 +43,9 @@ public:
 
     std::atomic<Letter*> next{nullptr};  // the mailbox link
     MessageKind kind;
+    // Delivered through a dispatcher or distributor: counted in its receiver's backlog while it waits, and handed to a
+    // sibling of its receiver rather than dropped if that receiver stops for good first (lib/actor/route.hpp).
+    bool routed = false;
     const std::type_info* type;
     RefAddr sign;
     std::shared_ptr<AnswerState> answer;  // asks only: where the reply goes

@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <mutex>
+#include <vector>
 
 namespace bastion::detail {
 
@@ -18,7 +19,7 @@ namespace bastion::detail {
 /// to a stopped actor returns its message; letters already inside are dropped (asks among them resolve to an error).
 /// A send that races with the close is either handed back or counted as inside at the close (and dropped with the
 /// rest): a sender that finds the flag raised only after linking its letter drains the mailbox itself, so nothing is
-/// stranded in a closed mailbox. While closed, the drain lock makes whoever drains the only consumer.
+/// stranded in a closed mailbox, and takes its own letter back if it finds it there. While closed, the drain lock makes whoever drains the only consumer.
 class Mailbox {
 public:
     Mailbox() noexcept;
@@ -38,6 +39,8 @@ public:
 
     /// Refuses every later push and drops what is inside. Idempotent. Only once the receiver has stopped receiving.
     void close() noexcept;
+    /// As `close`, but hands the letters that were inside to `leftovers` instead of dropping them (in order).
+    void close(std::vector<LetterPtr>& leftovers);
 
     /// Accepts pushes again (a stopped actor redeployed by its supervisor's restart), before a receiver starts.
     void reopen() noexcept;
@@ -48,7 +51,7 @@ private:
     enum class Pop { Letter, Empty, Inconsistent };
     Pop pop_raw(Letter*& out) noexcept;
     void link(Letter* letter) noexcept;
-    void drain_if_closed() noexcept;
+    LetterPtr drain_if_closed(Letter* own) noexcept;
 
     class Stub final : public Letter {
     public:
