@@ -16,10 +16,12 @@ public:
     /// The dispatcher named `name`. Rust: `BroadcastTarget::Group(name)`.
     static BroadcastTarget Group(std::string name) { return BroadcastTarget{false, std::move(name)}; }
 
+    /// Whether this is `All()`.
     bool is_all() const noexcept { return all_; }
     /// The group's name (empty for All).
     const std::string& group() const noexcept { return group_; }
 
+    /// Same target: both All, or the same group name.
     friend bool operator==(const BroadcastTarget&, const BroadcastTarget&) = default;
 
 private:

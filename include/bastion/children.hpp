@@ -62,6 +62,8 @@ ExecFn to_exec(F exec) {
 /// returns it modified. Rust: `Children`.
 class Children {
 public:
+    /// The builder of a group the runtime made; user code receives it in the closure given to `Bastion::children`.
+    /// Rust: `Children::new` (crate-private).
     explicit Children(std::shared_ptr<detail::GroupCell> cell) noexcept : cell_{std::move(cell)} {}
 
     /// What every actor of the group runs, again on every restart: `[..](BastionContext ctx) -> Exec { ... }`.
@@ -91,8 +93,10 @@ public:
     /// Rust: `with_resizer` (feature `scaling`).
     Children with_resizer(OptimalSizeExploringResizer resizer) const;
 
+    /// The group's id, as its ChildrenRef reports it. Rust: `Children::id`.
     const BastionId& id() const noexcept;
 
+    /// The runtime's record of the group. For the runtime.
     const std::shared_ptr<detail::GroupCell>& cell() const noexcept { return cell_; }
 
 private:

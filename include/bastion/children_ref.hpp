@@ -24,10 +24,15 @@ bool broadcast_to(const GroupCell& group, const SharedPayload& payload);
 /// Names a children group. Cheap to copy; valid across restarts. Equality uses the id. Rust: `ChildrenRef`.
 class ChildrenRef {
 public:
+    /// A reference to a group the runtime made; user code gets one from `Bastion::children`,
+    /// `Supervisor::children_ref` or `ctx.parent()`.
     explicit ChildrenRef(std::shared_ptr<detail::GroupCell> cell) noexcept : cell_{std::move(cell)} {}
 
+    /// The group's id, kept across restarts. Rust: `ChildrenRef::id`.
     const BastionId& id() const noexcept;
+    /// Where the group sits in the supervision tree. Rust: `ChildrenRef::path`.
     const BastionPath& path() const noexcept;
+    /// The group's name (`"__Anonymous__"` unless set with `Children::with_name`).
     const std::string& name() const noexcept;
 
     /// The group's elements now, in start order (a copy). Each ref stays valid across restarts (upstream's went
@@ -52,8 +57,10 @@ public:
     /// As `stop`, without callbacks. Rust: `kill`.
     Result<void, void> kill() const;
 
+    /// Same group. Rust: `impl PartialEq for ChildrenRef`.
     friend bool operator==(const ChildrenRef& a, const ChildrenRef& b) noexcept { return a.cell_ == b.cell_; }
 
+    /// The runtime's record of the group. For the runtime.
     const std::shared_ptr<detail::GroupCell>& cell() const noexcept { return cell_; }
 
 private:

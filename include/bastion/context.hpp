@@ -36,6 +36,8 @@ executor::RecoverableHandle<void> deliver_after(std::shared_ptr<ActorCell> to, L
 /// expects (do not swallow it). Rust: `BastionContext`.
 class BastionContext {
 public:
+    /// Made by the runtime for each run of the exec of `current`; user code receives it. Rust: `BastionContext::new`
+    /// (crate-private).
     BastionContext(ChildRef current, ChildrenRef parent, std::optional<SupervisorRef> supervisor) noexcept
         : current_{std::move(current)}, parent_{std::move(parent)}, supervisor_{std::move(supervisor)} {}
 

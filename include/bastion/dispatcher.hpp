@@ -29,12 +29,15 @@ public:
     DispatcherType() : name_{anonymous_name} {}
     /// Rust: `impl From<String> for DispatcherType`.
     DispatcherType(std::string name) : name_{std::move(name)} {}  // NOLINT(google-explicit-constructor): as Rust's From
+    /// As from a `std::string`, so that a literal converts too.
     DispatcherType(const char* name) : name_{name} {}             // NOLINT(google-explicit-constructor)
 
+    /// Whether this is the anonymous dispatcher (named `"__Anonymous__"`).
     bool is_anonymous() const noexcept { return name_ == anonymous_name; }
     /// The name (`"__Anonymous__"` for the anonymous one). Rust: `impl Into<String>`.
     const std::string& name() const noexcept { return name_; }
 
+    /// Same name. Rust: `PartialEq`.
     friend bool operator==(const DispatcherType&, const DispatcherType&) = default;
 
 private:
@@ -57,6 +60,7 @@ using DispatcherMap = std::vector<ChildRef>;
 /// `msg!` with a `ref` arm).
 class DispatchedMessage {
 public:
+    /// `payload` signed by `sign`, as `BastionContext::broadcast_message` hands it to each dispatcher's handler.
     DispatchedMessage(RefAddr sign, detail::SharedPayload payload) noexcept
         : sign_{std::move(sign)}, payload_{std::move(payload)} {}
     DispatchedMessage(const DispatchedMessage&) = delete;
@@ -71,6 +75,7 @@ public:
     /// The payload's type.
     const std::type_info& type() const noexcept { return *payload_.type; }
 
+    /// The one payload that every member's envelope shares. For the runtime.
     const detail::SharedPayload& payload() const noexcept { return payload_; }
 
 private:

@@ -78,6 +78,7 @@ public:
     /// The distributor called `name` (the same one every time the name is given). Rust: `Distributor::named`.
     static Distributor named(std::string_view name);
 
+    /// The name it was given to `named`.
     const std::string& name() const noexcept;
 
     /// Tells one member, in turn (round robin). Errors: NoDistributor (no group declared the name and nobody
@@ -168,8 +169,10 @@ public:
     /// Removes `member` (Ok if it was not one). Rust: `unsubscribe`.
     Result<void, SendError> unsubscribe(const ChildRef& member) const;
 
+    /// Same name, hence the same distributor. Rust: `PartialEq`.
     friend bool operator==(const Distributor& a, const Distributor& b) noexcept { return a.name() == b.name(); }
 
+    /// The runtime's record of the distributor. For the runtime.
     const std::shared_ptr<detail::Route>& route() const noexcept { return route_; }
 
 private:

@@ -15,6 +15,7 @@ namespace bastion {
 /// Why `try_recv_timeout` (or `Answer::get_for`) returned nothing. Rust: `ReceiveError`.
 class ReceiveError {
 public:
+    /// Which failure it is. Rust: the variants of `ReceiveError`.
     enum class Kind { Timeout, Other };
 
     /// Nothing arrived within `waited`. Rust: `ReceiveError::Timeout(d)`.
@@ -22,11 +23,16 @@ public:
     /// Nothing will arrive (the peer is gone). Rust: `ReceiveError::Other`.
     static ReceiveError Other() noexcept { return {Kind::Other, {}}; }
 
+    /// Which failure it is.
     Kind kind() const noexcept { return kind_; }
+    /// Whether it is a Timeout.
     bool is_timeout() const noexcept { return kind_ == Kind::Timeout; }
+    /// How long a Timeout waited (zero for Other). Rust: the `d` of `ReceiveError::Timeout(d)`.
     std::chrono::nanoseconds waited() const noexcept { return waited_; }
 
+    /// Same kind and same wait.
     friend bool operator==(const ReceiveError&, const ReceiveError&) noexcept = default;
+    /// Prints `Timeout(<n>ns)` or `Other`. Rust: `Debug`.
     friend std::ostream& operator<<(std::ostream& out, const ReceiveError& error);
 
 private:
@@ -38,6 +44,7 @@ private:
 /// Why a `try_` send failed. A message that could not be delivered comes back inside the error. Rust: `SendError`.
 class SendError {
 public:
+    /// Which failure it is. `Full` is upstream's; nothing here produces it. Rust: the variants of `SendError`.
     enum class Kind { Disconnected, Full, Other, NoDistributor, EmptyRecipient };
 
     /// The receiver has stopped; here is the message back.
@@ -52,6 +59,7 @@ public:
     /// The distributor or dispatcher exists but no live member could take the message; here it is back.
     static SendError EmptyRecipient(Msg msg = {}) { return SendError{Kind::EmptyRecipient, std::move(msg), {}}; }
 
+    /// Which failure it is.
     Kind kind() const noexcept { return kind_; }
     /// The undelivered message (empty if there was none, or once taken). Every routing error carries it (upstream's
     /// NoDistributor and EmptyRecipient dropped it).
@@ -61,6 +69,7 @@ public:
     /// The reason (Other) or the distributor's name (NoDistributor).
     const std::string& detail() const noexcept { return detail_; }
 
+    /// Prints the kind, with the reason (Other) or the name (NoDistributor). Rust: `Display`.
     friend std::ostream& operator<<(std::ostream& out, const SendError& error);
 
 private:

@@ -20,6 +20,7 @@ public:
     /// The limit, if there is one.
     std::optional<std::size_t> limit() const noexcept { return limit_; }
 
+    /// Same limit, or both unlimited.
     friend bool operator==(const UpperBound&, const UpperBound&) = default;
 
 private:
@@ -34,8 +35,10 @@ public:
     /// `UpscaleStrategy::MailboxSizeThreshold(n)`.
     static UpscaleStrategy MailboxSizeThreshold(std::size_t n) noexcept { return UpscaleStrategy{n}; }
 
+    /// The `n` of `MailboxSizeThreshold(n)`.
     std::size_t mailbox_size_threshold() const noexcept { return threshold_; }
 
+    /// Same threshold.
     friend bool operator==(const UpscaleStrategy&, const UpscaleStrategy&) = default;
 
 private:
@@ -45,10 +48,10 @@ private:
 
 /// What the resizer looks at, once per heartbeat tick (`Children::with_heartbeat_tick`, default 60 s).
 struct ResizerSample {
-    std::size_t members = 0;  // members that are not stopped for good: running, or down awaiting a restart
-    std::size_t running = 0;  // of which running
-    std::size_t backlog = 0;  // routed messages waiting in the running members' mailboxes
-    std::size_t idle = 0;     // running members that received no routed message since the last tick, and have none
+    std::size_t members = 0;  ///< members that are not stopped for good: running, or down awaiting a restart
+    std::size_t running = 0;  ///< of which running
+    std::size_t backlog = 0;  ///< routed messages waiting in the running members' mailboxes
+    std::size_t idle = 0;     ///< running members that received no routed message since the last tick, and have none
 };
 
 /// Resizes a children group given to `Children::with_resizer`. The group starts with `lower_bound` members (at least
@@ -101,12 +104,15 @@ public:
         return copy;
     }
 
+    ///@{
+    /// The settings the `with_` calls above set (defaults in the class comment).
     std::size_t lower_bound() const noexcept { return lower_bound_; }
     UpperBound upper_bound() const noexcept { return upper_bound_; }
     UpscaleStrategy upscale_strategy() const noexcept { return upscale_strategy_; }
     double upscale_rate() const noexcept { return upscale_rate_; }
     double downscale_threshold() const noexcept { return downscale_threshold_; }
     double downscale_rate() const noexcept { return downscale_rate_; }
+    ///@}
 
     /// How many members to add (positive) or remove (negative) given `sample`. Grows when there are fewer members
     /// than the lower bound, or when the average backlog of the running members exceeds the threshold; shrinks
