@@ -2,6 +2,7 @@
 #include <bastion/io/socket_addr.hpp>
 
 #include "io/epoll_backend.hpp"
+#include "io/request.hpp"
 
 #include <sys/socket.h>
 #include <unistd.h>
@@ -34,7 +35,7 @@ Result<void> Descriptor::close() {
     if (fd_ < 0) return Ok();
     if (readiness_ != nullptr) Readiness::release(std::exchange(readiness_, nullptr), fd_);
     const int fd = std::exchange(fd_, -1);
-    if (::close(fd) != 0) return Err(Error{std::error_code{errno, std::system_category()}, "close", path_});
+    if (::close(fd) != 0) return Err(os_error(-errno, "close", path_));
     return Ok();
 }
 
@@ -54,7 +55,7 @@ std::string Descriptor::describe() const {
 }
 
 Error Descriptor::error(long result, std::string_view operation) const {
-    return Error{std::error_code{static_cast<int>(-result), std::system_category()}, operation, describe()};
+    return os_error(result, operation, describe());
 }
 
 Result<std::size_t> Descriptor::outcome(long result, std::string_view operation) const {

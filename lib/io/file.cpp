@@ -42,7 +42,7 @@ Result<Handle<File>> Handle<File>::open_with(const std::string& path, const Open
         -1, Interest::None, timeout, nullptr,
         [&](io_uring_sqe* sqe) { io_uring_prep_openat(sqe, AT_FDCWD, name, flags, options.mode); },
         [&] { return syscall_result(::open(name, flags, options.mode)); });
-    if (fd < 0) return Err(Error{std::error_code{static_cast<int>(-fd), std::system_category()}, "open", "file " + path});
+    if (fd < 0) return Err(detail::os_error(fd, "open", "file " + path));
     return Ok(Handle{static_cast<int>(fd), path});
 }
 

@@ -2,9 +2,14 @@
 // One IO request as both backends need it: how to ask io_uring for it, and the non-blocking system call that does
 // it when the descriptor is ready (epoll).
 
+#include <bastion/io/error.hpp>
 #include <bastion/io/timeout.hpp>
 
 #include <cerrno>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <utility>
 
 struct io_uring_sqe;
 
@@ -43,5 +48,10 @@ long perform(int fd, Interest interest, Timeout timeout, Readiness** readiness, 
 
 /// A system call's return as the backends report it: the result, or -errno.
 inline long syscall_result(long ret) noexcept { return ret < 0 ? -errno : ret; }
+
+/// The Error a negative backend result (-errno) stands for.
+inline Error os_error(long result, std::string_view operation, std::string target) {
+    return Error{std::error_code{static_cast<int>(-result), std::system_category()}, operation, std::move(target)};
+}
 
 }  // namespace bastion::io::detail

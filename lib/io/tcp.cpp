@@ -1,6 +1,7 @@
 #include <bastion/io/tcp_listener.hpp>
 #include <bastion/io/tcp_stream.hpp>
 
+#include "io/request.hpp"
 #include "io/socket.hpp"
 
 #include <netinet/in.h>
@@ -15,8 +16,7 @@ namespace bastion::io {
 namespace {
 
 Error error_on(long result, std::string_view operation, const SocketAddr& address) {
-    return Error{std::error_code{static_cast<int>(-result), std::system_category()}, operation,
-                 "tcp " + address.to_string()};
+    return detail::os_error(result, operation, "tcp " + address.to_string());
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 #include <bastion/io/udp_socket.hpp>
 
+#include "io/request.hpp"
 #include "io/socket.hpp"
 
 #include <sys/socket.h>
@@ -10,8 +11,7 @@ namespace bastion::io {
 
 Result<Handle<UdpSocket>> Handle<UdpSocket>::bind(const SocketAddr& address) {
     auto failed = [&](long result, std::string_view operation) {
-        return Error{std::error_code{static_cast<int>(-result), std::system_category()}, operation,
-                     "udp " + address.to_string()};
+        return detail::os_error(result, operation, "udp " + address.to_string());
     };
     if (!address.is_valid()) return Err(failed(-EINVAL, "bind"));
     const int fd = detail::open_socket(address.family(), SOCK_DGRAM);

@@ -2,6 +2,7 @@
 #include <bastion/io/unix_listener.hpp>
 #include <bastion/io/unix_stream.hpp>
 
+#include "io/request.hpp"
 #include "io/socket.hpp"
 
 #include <sys/socket.h>
@@ -14,8 +15,7 @@ namespace bastion::io {
 namespace {
 
 Error error_on(long result, std::string_view operation, const std::string& path) {
-    return Error{std::error_code{static_cast<int>(-result), std::system_category()}, operation,
-                 "unix " + (path.empty() ? std::string{"(unnamed)"} : path)};
+    return detail::os_error(result, operation, "unix " + (path.empty() ? std::string{"(unnamed)"} : path));
 }
 
 // A new Unix socket of `type`, bound to `path` unless it is empty; -errno on failure, reported as `operation`.
