@@ -7,6 +7,7 @@ packages=(
   g++ meson ninja-build pkg-config cmake
   libboost-dev libboost-fiber-dev libboost-context-dev
   libhwloc-dev liburing-dev doctest-dev
+  libmsgpack-cxx-dev
   doxygen
 )
 

@@ -2,6 +2,7 @@
 /// \file
 /// The identity of a supervisor, children group or child. Rust: `bastion::context::BastionId`.
 
+#include <array>
 #include <compare>
 #include <cstddef>
 #include <cstdint>
@@ -26,6 +27,24 @@ public:
     /// Whether this is `NIL_ID`.
     constexpr bool is_nil() const noexcept { return high_ == 0 && low_ == 0; }
 
+    /// The 16 bytes of the UUID, most significant first (its wire form). Rust: `Uuid::as_bytes`.
+    constexpr std::array<std::uint8_t, 16> to_bytes() const noexcept {
+        std::array<std::uint8_t, 16> bytes{};
+        for (int i = 0; i < 8; ++i) {
+            bytes[i] = static_cast<std::uint8_t>(high_ >> (56 - 8 * i));
+            bytes[8 + i] = static_cast<std::uint8_t>(low_ >> (56 - 8 * i));
+        }
+        return bytes;
+    }
+    /// The id whose bytes are `bytes`, most significant first. Rust: `Uuid::from_bytes`.
+    static constexpr BastionId from_bytes(const std::array<std::uint8_t, 16>& bytes) noexcept {
+        std::uint64_t high = 0, low = 0;
+        for (int i = 0; i < 8; ++i) {
+            high = (high << 8) | bytes[i];
+            low = (low << 8) | bytes[8 + i];
+        }
+        return {high, low};
+    }
     /// Canonical lowercase form, `xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx`, as Rust's `Display`.
     std::string to_string() const;
 

@@ -22,15 +22,17 @@ namespace bastion {
 class Answer;
 
 namespace detail {
-/// The reply slot of an ask: written once by the AnswerSender, read by the Answer.
+/// The reply slot of an ask: written once by the AnswerSender, read by the Answer. An ask from another node gets a
+/// subclass that sends the reply back over the wire instead.
 class AnswerState {
 public:
     explicit AnswerState(RefAddr replier) noexcept : replier_{std::move(replier)} {}
+    virtual ~AnswerState() = default;
 
     /// Stores the reply; hands it back if the asker no longer waits.
-    LetterPtr fulfil(LetterPtr reply) noexcept;
+    virtual LetterPtr fulfil(LetterPtr reply) noexcept;
     /// No reply will come (the sender was dropped unanswered).
-    void abandon() noexcept;
+    virtual void abandon() noexcept;
     /// The asker stopped waiting.
     void forget() noexcept;
 

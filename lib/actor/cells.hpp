@@ -13,6 +13,7 @@
 #include <bastion/supervision_strategy.hpp>
 #include <bastion/terminated.hpp>
 
+#include "actor/remote_link.hpp"
 #include "actor/route.hpp"
 #include "executor/spinlock.hpp"
 
@@ -74,6 +75,8 @@ public:
     const std::string name;  // its group's, copied: a ChildRef may outlive the group
     const std::weak_ptr<GroupCell> group;
     Mailbox mailbox;
+    // Set (before it is shared) on a proxy for an actor on another node: letters go there, the mailbox stays unused.
+    std::shared_ptr<RemoteLink> remote;
 
     // Death watch: who is told when this actor stops for good.
     std::mutex watch_lock;

@@ -14,6 +14,7 @@ namespace detail {
 
 LetterPtr deliver(const std::shared_ptr<ActorCell>& to, LetterPtr letter) noexcept {
     if (to == nullptr) return letter;
+    if (to->remote) [[unlikely]] return to->remote->deliver(*to, std::move(letter));
     return to->mailbox.push(std::move(letter));
 }
 

@@ -1,0 +1,38 @@
+#pragma once
+/// \file
+/// ClusterConfig: how a node names itself, where it listens, how it finds the others and how fast it gives up on them.
+
+#include <chrono>
+#include <cstddef>
+#include <string>
+#include <vector>
+
+namespace bastion::distributed {
+
+/// Discovery from a fixed list of `host:port` addresses, as Akka's seed nodes: the node dials every seed that is not
+/// itself (retrying while it is unreachable), and each link gossips the members it knows, so the cluster forms a full
+/// mesh as long as every node lists one seed that is up.
+struct Seeds {
+    /// The seeds' listen addresses (`127.0.0.1:7000`, `[::1]:7000`). The node's own address may be among them.
+    std::vector<std::string> addresses;
+};
+
+/// Everything `Cluster::join` needs.
+struct ClusterConfig {
+    /// This node's name, unique in the cluster. Empty: the listen address once bound (`127.0.0.1:40123`).
+    std::string node_name;
+    /// The cluster's name: nodes of different clusters refuse each other's links.
+    std::string cluster = "bastion";
+    /// Where to listen for other nodes. Port 0 picks a free one (read it back with `Cluster::address`).
+    std::string listen = "127.0.0.1:0";
+    /// How the node finds the others.
+    Seeds seeds;
+    /// How often a link proves it is alive when it has nothing else to send. Erlang: `net_ticktime / 4`.
+    std::chrono::milliseconds heartbeat_interval{250};
+    /// A member silent this long is Down (Suspect after half of it). Erlang: `net_ticktime`.
+    std::chrono::milliseconds heartbeat_timeout{2000};
+    /// The largest frame a link accepts; a bigger one closes the link as malformed.
+    std::size_t max_frame_size = std::size_t{16} << 20;
+};
+
+}  // namespace bastion::distributed

@@ -1,0 +1,219 @@
+#pragma once
+// A node of the cluster: its listener, its peers (one per other member), one link (TCP connection) per peer, the
+// proxies standing for remote actors, and the tables that let remote nodes reach local actors.
+//
+// Threads: every lightproc here runs on the system's executor. The node lock guards the peer table and each peer's
+// membership fields; a peer's own lock guards what it has queued to send and its pending requests. Lock order: node,
+// then peer, then exports.
+
+#include <bastion/distributed/cluster.hpp>
+#include <bastion/distributed/cluster_config.hpp>
+#include <bastion/distributed/member.hpp>
+#include <bastion/executor/detail/wake_slot.hpp>
+#include <bastion/executor/proc_handle.hpp>
+#include <bastion/io/tcp_listener.hpp>
+#include <bastion/io/tcp_stream.hpp>
+#include <bastion/message.hpp>
+
+#include "actor/cells.hpp"
+#include "distributed/frame.hpp"
+
+#include <atomic>
+#include <condition_variable>
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace bastion::distributed::detail {
+
+using bastion::detail::ActorCell;
+using bastion::detail::AnswerState;
+using bastion::detail::LetterPtr;
+using Clock = std::chrono::steady_clock;
+
+class Node;
+class Peer;
+
+/// One TCP connection to a peer, and the two lightprocs that read and write it.
+class Link {
+public:
+    Link(io::Handle<io::TcpStream> stream, std::string dialer) noexcept
+        : stream{std::move(stream)}, dialer{std::move(dialer)} {}
+
+    io::Handle<io::TcpStream> stream;
+    const std::string dialer;  // the name of the node that dialed: ties between two links are broken on it
+    std::atomic<bool> closed{false};
+    executor::detail::WakeSlot writer_wake;  // the writer waits here for frames to send
+    executor::RecoverableHandle<void> reader;
+    executor::RecoverableHandle<void> writer;
+
+    /// Stops both lightprocs (idempotent); the socket closes when they are gone.
+    void close() noexcept;
+    /// Wakes the writer: there is something to send, or the link closed.
+    void wake() noexcept;
+};
+
+/// Another member, as long as this node knows it (across links and incarnations).
+class Peer : public std::enable_shared_from_this<Peer> {
+public:
+    Peer(Node& node, std::string name) : node{node}, name{std::move(name)} {}
+
+    Node& node;
+    const std::string name;
+
+    // Under the node lock (state and incarnation are also read without it, by senders).
+    std::string address;
+    std::atomic<std::uint64_t> incarnation{0};
+    std::atomic<MemberState> state{MemberState::Suspect};
+    bool left = false;                   // said goodbye: no redial
+    std::shared_ptr<Link> link;          // the live link, if any
+    Clock::time_point last_heard{};      // the last frame from it
+    Clock::time_point next_dial{};       // when the maintainer may dial it again
+    std::chrono::milliseconds backoff{};
+    bool dialing = false;
+    std::unordered_map<BastionId, std::weak_ptr<ActorCell>> proxies;
+
+    /// Queues a letter for the remote actor `to` (of incarnation `incarnation`). Empty if queued, else the letter.
+    LetterPtr send(const ActorCell& to, std::uint64_t incarnation, LetterPtr letter) noexcept;
+    /// Queues the reply to request `request`. Empty if queued, else the letter.
+    LetterPtr send_reply(std::uint64_t request, LetterPtr reply) noexcept;
+    /// Queues a NoReply for `request`.
+    void send_no_reply(std::uint64_t request, std::string_view reason) noexcept;
+    /// Queues a Lookup; the Found will fulfil `answer` with a letter holding a RefAddr. False if not queued.
+    bool send_lookup(const std::string& name, std::shared_ptr<AnswerState> answer);
+    /// Queues a frame built by `write(FrameWriter&)`; false if there is no link to carry it.
+    template <class Write>
+    bool post(Write&& write) {
+        std::shared_ptr<Link> to;
+        {
+            std::lock_guard guard{out_lock};
+            if (!accepting) return false;
+            write(out);
+            to = current;
+        }
+        if (to) to->wake();
+        return true;
+    }
+
+    /// The pending request `request` (removed), or null.
+    std::shared_ptr<AnswerState> take_pending(std::uint64_t request);
+    /// Resolves every pending request to an error and drops what is queued (the link carrying them broke).
+    void fail_pending() noexcept;
+
+    // Under out_lock: the frames waiting for the writer, the requests waiting for an answer, and the link the writer
+    // writes to. `accepting` is false while the peer is Down: sends come back.
+    std::mutex out_lock;
+    FrameWriter out;
+    std::shared_ptr<Link> current;
+    bool accepting = false;
+    std::uint64_t next_request = 1;
+    std::unordered_map<std::uint64_t, std::shared_ptr<AnswerState>> pending;
+};
+
+/// What a proxy cell's letters go through: the peer of the node the remote actor lives on.
+class ProxyLink final : public bastion::detail::RemoteLink {
+public:
+    ProxyLink(std::shared_ptr<Peer> peer, std::uint64_t incarnation) noexcept
+        : peer{std::move(peer)}, incarnation{incarnation} {}
+    LetterPtr deliver(const ActorCell& proxy, LetterPtr letter) noexcept override {
+        return peer->send(proxy, incarnation, std::move(letter));
+    }
+    const std::shared_ptr<Peer> peer;
+    const std::uint64_t incarnation;
+};
+
+/// The reply slot of an ask that came from another node: the reply goes back over the wire.
+class ForwardedAnswer final : public AnswerState {
+public:
+    ForwardedAnswer(RefAddr replier, std::weak_ptr<Peer> asker, std::uint64_t request) noexcept
+        : AnswerState{std::move(replier)}, asker_{std::move(asker)}, request_{request} {}
+    LetterPtr fulfil(LetterPtr reply) noexcept override;
+    void abandon() noexcept override;
+
+private:
+    std::weak_ptr<Peer> asker_;
+    const std::uint64_t request_;
+    std::atomic<bool> done_{false};
+};
+
+class Node : public std::enable_shared_from_this<Node> {
+public:
+    Node(ClusterConfig config, std::shared_ptr<bastion::detail::System> system, io::Handle<io::TcpListener> listener,
+         std::string address);
+    ~Node();
+
+    /// Starts the listener and the maintainer.
+    void start();
+
+    const ClusterConfig config;
+    const std::weak_ptr<bastion::detail::System> system;
+    const std::string address;
+    const std::string name;
+    const std::uint64_t incarnation;
+
+    std::vector<Member> members() const;
+    bool wait_for_members(std::size_t count, std::chrono::milliseconds timeout) const;
+    void register_name(const std::string& name, std::shared_ptr<ActorCell> actor);
+    bool unregister_name(const std::string& name);
+    Result<RefAddr, LookupError> whereis(const std::string& node, const std::string& name,
+                                         std::chrono::milliseconds timeout);
+    void subscribe(RefAddr subscriber);
+    void leave();
+
+    /// Writes the wire form of `addr` (exporting a local actor so that replies reach it).
+    void pack_ref(FrameWriter& out, const RefAddr& addr);
+    /// The RefAddr a wire ref names: a local actor, or a proxy for a remote one. Throws FrameError if malformed.
+    RefAddr resolve(const WireRef& ref);
+    /// The local actor with id `id` that some node was given a ref to (or that is registered), or null.
+    std::shared_ptr<ActorCell> exported(const BastionId& id);
+
+    /// Reports a problem on stderr, prefixed with the node's name.
+    void report(const std::string& line) const;
+
+private:
+    void accept_loop();
+    void maintain();
+    void dial(std::shared_ptr<Peer> peer, std::string address);
+    /// Runs the handshake on a fresh connection and, if it is accepted, the link.
+    void handshake(io::Handle<io::TcpStream> stream, bool dialed, std::shared_ptr<Peer> expected);
+    /// Makes `link` the peer's link (or refuses it, if the peer already has a better one). Under lock_.
+    bool attach(const Hello& hello, const std::shared_ptr<Link>& link, std::shared_ptr<Peer>& peer);
+    void run_reader(std::shared_ptr<Peer> peer, std::shared_ptr<Link> link, FrameReader reader);
+    void run_writer(std::shared_ptr<Peer> peer, std::shared_ptr<Link> link);
+    void on_frame(Peer& peer, Link& link, Frame& frame);
+    void link_lost(const std::shared_ptr<Peer>& peer, const std::shared_ptr<Link>& link, const std::string& why);
+    /// Marks `peer` Down (under lock_); `left` if it said goodbye or was replaced.
+    void mark_down(Peer& peer, bool left);
+    void gossip(const std::shared_ptr<Peer>& joined);
+    void learn(const Members& members);
+    void notify(const MemberUp& event);
+    void notify(const MemberDown& event);
+    Member member_of(const Peer& peer) const;
+    std::shared_ptr<Peer> peer_named(std::string_view name);  // under lock_
+    template <class F>
+    void spawn(F&& fn);
+
+    io::Handle<io::TcpListener> listener_;
+    mutable std::mutex lock_;
+    mutable std::condition_variable changed_;  // a member came or went (plain-thread waiters)
+    std::map<std::string, std::shared_ptr<Peer>, std::less<>> peers_;
+    std::vector<std::string> self_addresses_;  // seeds found to be this node
+    std::set<std::string> seeds_dialing_;      // seeds (by address) being dialed now
+    std::map<std::string, std::weak_ptr<ActorCell>, std::less<>> names_;
+    std::vector<RefAddr> subscribers_;
+    bool leaving_ = false;
+    executor::RecoverableHandle<void> acceptor_;
+    executor::RecoverableHandle<void> maintainer_;
+
+    std::mutex exports_lock_;
+    std::unordered_map<BastionId, std::weak_ptr<ActorCell>> exports_;
+    std::size_t exports_swept_at_ = 1024;
+};
+
+}  // namespace bastion::distributed::detail

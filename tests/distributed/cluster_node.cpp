@@ -1,0 +1,272 @@
+// A cluster node the tests drive through its standard input, one command a line; it answers on standard output, one
+// line per command, prefixed with the command's name (events from the cluster arrive as `event ...` lines).
+//
+//   cluster_node NAME LISTEN [SEED,SEED...] [HEARTBEAT_MS TIMEOUT_MS]
+//
+// Each node runs three actors, registered under their names: `counter` (counts the i64 tells of each sender and checks
+// they arrive in order; answers the ask "report"), `echo` (answers a string with the same string, an i64 with twice
+// it) and `silent` (takes asks and never answers, until its node dies).
+
+#include <bastion/distributed.hpp>
+#include <bastion/dsl.hpp>
+#include <bastion/prelude.hpp>
+
+#include <cstdint>
+#include <functional>
+#include <iostream>
+#include <map>
+#include <mutex>
+#include <random>
+#include <sstream>
+#include <string>
+#include <vector>
+
+using namespace bastion;
+using namespace bastion::distributed;
+
+namespace {
+
+struct NotOnTheWire {
+    int value = 0;
+};
+
+std::mutex out_lock;
+
+void say(const std::string& line) {
+    std::lock_guard guard{out_lock};
+    std::cout << line << std::endl;
+}
+
+std::vector<std::string> split(const std::string& text, char separator) {
+    std::vector<std::string> parts;
+    std::stringstream stream{text};
+    for (std::string part; std::getline(stream, part, separator);) {
+        if (!part.empty()) parts.push_back(part);
+    }
+    return parts;
+}
+
+// A job for the driver actor: commands that send run inside an actor, as user code does.
+using Job = std::function<void(BastionContext&)>;
+
+ChildRef single(Result<ChildrenRef, void> group) { return std::move(group).expect("a children group").elems().at(0); }
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    if (argc < 3) {
+        std::cerr << "usage: cluster_node NAME LISTEN [SEEDS] [HEARTBEAT_MS TIMEOUT_MS]\n";
+        return 2;
+    }
+    ClusterConfig config;
+    config.node_name = argv[1];
+    config.listen = argv[2];
+    if (argc > 3) config.seeds.addresses = split(argv[3], ',');
+    if (argc > 5) {
+        config.heartbeat_interval = std::chrono::milliseconds{std::stoi(argv[4])};
+        config.heartbeat_timeout = std::chrono::milliseconds{std::stoi(argv[5])};
+    }
+
+    Bastion::init();
+    Bastion::start();
+    auto cluster = Cluster::join(config).expect("join the cluster");
+
+    auto counter = single(Bastion::children([](Children c) {
+        return c.with_exec([](BastionContext ctx) -> Exec {
+            std::map<BastionId, std::int64_t> last;  // per sender
+            std::int64_t count = 0;
+            bool ordered = true;
+            for (;;) {
+                auto message = ctx.recv();
+                const BastionId sender = message.signature().path().id();
+                MSG(std::move(message),
+                    TELL(std::int64_t value) {
+                        ordered = ordered && value == last[sender] + 1;
+                        last[sender] = value;
+                        ++count;
+                    },
+                    ASK(std::string question) {
+                        (void)question;
+                        (void)ANSWER(ctx, "count=" + std::to_string(count) + " ordered=" + (ordered ? "yes" : "no"));
+                        count = 0;
+                        ordered = true;
+                        last.clear();
+                    },
+                    OTHERWISE(_) {});
+            }
+        });
+    }));
+    auto echo = single(Bastion::children([](Children c) {
+        return c.with_exec([](BastionContext ctx) -> Exec {
+            for (;;) {
+                MSG(ctx.recv(),
+                    ASK(std::string text) { (void)ANSWER(ctx, std::move(text)); },
+                    ASK(std::int64_t value) { (void)ANSWER(ctx, value * 2); },
+                    OTHERWISE(_) {});
+            }
+        });
+    }));
+    auto silent = single(Bastion::children([](Children c) {
+        return c.with_exec([](BastionContext ctx) -> Exec {
+            std::vector<AnswerSender> held;
+            for (;;) {
+                auto message = ctx.recv();
+                if (auto sender = message.msg().take_sender()) held.push_back(std::move(*sender));
+            }
+        });
+    }));
+    auto driver = single(Bastion::children([](Children c) {
+        return c.with_exec([](BastionContext ctx) -> Exec {
+            for (;;) {
+                MSG(ctx.recv(),
+                    TELL(Job job) { job(ctx); },
+                    OTHERWISE(_) {});
+            }
+        });
+    }));
+    auto events = single(Bastion::children([](Children c) {
+        return c.with_exec([](BastionContext ctx) -> Exec {
+            for (;;) {
+                MSG(ctx.recv(),
+                    TELL(MemberUp up) { say("event up " + up.member.name + " " + std::to_string(up.member.incarnation)); },
+                    TELL(MemberDown down) {
+                        say("event down " + down.member.name + " " + (down.left ? "left" : "timeout"));
+                    },
+                    OTHERWISE(_) {});
+            }
+        });
+    }));
+    cluster.register_name("counter", counter);
+    cluster.register_name("echo", echo);
+    cluster.register_name("silent", silent);
+    say("ready " + cluster.name() + " " + cluster.address() + " " + std::to_string(cluster.incarnation()));
+
+    auto run = [&](Job job) { (void)driver.tell_anonymously(std::move(job)); };
+    auto lookup = [&](const std::string& node, const std::string& name) -> std::optional<RefAddr> {
+        auto found = cluster.whereis(node, name);
+        if (found.is_err()) {
+            std::ostringstream error;
+            error << found.unwrap_err();
+            say("error whereis " + node + " " + name + ": " + error.str());
+            return std::nullopt;
+        }
+        return std::move(found).unwrap();
+    };
+
+    std::map<std::string, RefAddr> remembered;
+    for (std::string line; std::getline(std::cin, line);) {
+        auto words = split(line, ' ');
+        if (words.empty()) continue;
+        const std::string& command = words[0];
+        if (command == "members") {
+            std::string text = "members";
+            for (const Member& member : cluster.members()) {
+                std::ostringstream state;
+                state << member.state;
+                text += " " + member.name + ":" + state.str();
+            }
+            say(text);
+        } else if (command == "wait") {
+            const bool ok = cluster.wait_for_members(std::stoul(words[1]), std::chrono::milliseconds{std::stoi(words[2])});
+            say(std::string{"wait "} + (ok ? "ok" : "timeout"));
+        } else if (command == "whereis") {
+            if (auto found = lookup(words[1], words[2])) say("whereis " + found->path().to_string());
+        } else if (command == "tells") {
+            // N tells of 1..N from the driver to the counter of NODE, then the counter's report.
+            auto to = lookup(words[1], "counter");
+            if (!to) continue;
+            const std::int64_t n = std::stoll(words[2]);
+            run([to = *to, n](BastionContext& ctx) {
+                std::int64_t refused = 0;
+                for (std::int64_t i = 1; i <= n; ++i) refused += ctx.tell(to, i).is_err();
+                auto report = ctx.ask(to, std::string{"report"}).expect("ask").get_for(std::chrono::seconds{20});
+                std::string text = "no report";
+                if (report.is_ok()) {
+                    MSG(std::move(report).unwrap(),
+                        TELL(std::string r) { text = std::move(r); },
+                        OTHERWISE(_) {});
+                }
+                say("tells " + text + " refused=" + std::to_string(refused));
+            });
+        } else if (command == "asks") {
+            // N asks to the echo of NODE, strings and numbers mixed; every answer is checked, and signed by the echo.
+            auto to = lookup(words[1], "echo");
+            if (!to) continue;
+            const int n = std::stoi(words[2]);
+            run([to = *to, n](BastionContext& ctx) {
+                std::mt19937_64 random{42};
+                int right = 0;
+                int signed_by_echo = 0;
+                for (int i = 0; i < n; ++i) {
+                    const std::int64_t number = static_cast<std::int64_t>(random() >> 2);
+                    const std::string text(random() % 200, static_cast<char>('a' + i % 26));
+                    const bool as_text = i % 2 == 0;
+                    Answer answer = as_text ? ctx.ask(to, text).expect("ask") : ctx.ask(to, number).expect("ask");
+                    auto reply = answer.get_for(std::chrono::seconds{10});
+                    if (reply.is_err()) continue;
+                    auto message = std::move(reply).unwrap();
+                    signed_by_echo += message.signature() == to;
+                    MSG(std::move(message),
+                        TELL(std::string back) { right += as_text && back == text; },
+                        TELL(std::int64_t back) { right += !as_text && back == number * 2; },
+                        OTHERWISE(_) {});
+                }
+                say("asks right=" + std::to_string(right) + " signed=" + std::to_string(signed_by_echo));
+            });
+        } else if (command == "unregistered") {
+            auto to = lookup(words[1], "echo");
+            if (!to) continue;
+            run([to = *to](BastionContext& ctx) {
+                auto back = ctx.tell(to, NotOnTheWire{7});
+                auto literal = ctx.tell(to, "a literal");
+                say(std::string{"unregistered "} + (back.is_err() && back.unwrap_err().value == 7 ? "returned" : "lost") +
+                    " " + (literal.is_err() ? "returned" : "lost"));
+            });
+        } else if (command == "ask_silent") {
+            // An ask nobody answers: it must resolve to an error once the node holding it is gone.
+            auto to = lookup(words[1], "silent");
+            if (!to) continue;
+            run([to = *to](BastionContext& ctx) {
+                auto answer = ctx.ask(to, std::string{"anyone?"}).expect("ask");
+                say("ask_silent sent");
+                const auto start = std::chrono::steady_clock::now();
+                auto reply = answer.get_for(std::chrono::seconds{30});
+                const auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(
+                    std::chrono::steady_clock::now() - start);
+                std::ostringstream text;
+                if (reply.is_ok()) {
+                    text << "ask_silent answered";
+                } else {
+                    text << "ask_silent error " << reply.unwrap_err() << " after_ms=" << waited.count();
+                }
+                say(text.str());
+            });
+        } else if (command == "remember") {
+            // Keeps a ref to NODE's counter, to send to it later (after that node went down, or restarted).
+            if (auto to = lookup(words[1], "counter")) {
+                remembered.insert_or_assign(words[1], *to);
+                say("remember ok");
+            }
+        } else if (command == "tell_remembered") {
+            auto found = remembered.find(words[1]);
+            if (found == remembered.end()) continue;
+            run([to = found->second](BastionContext& ctx) {
+                say(std::string{"tell_remembered "} + (ctx.tell(to, std::int64_t{1}).is_err() ? "returned" : "sent"));
+            });
+        } else if (command == "subscribe") {
+            cluster.subscribe(events);
+            say("subscribe ok");
+        } else if (command == "leave") {
+            cluster.leave();
+            say("leave ok");
+        } else if (command == "quit") {
+            break;
+        } else {
+            say("error unknown command " + command);
+        }
+    }
+    Bastion::stop();
+    Bastion::block_until_stopped();
+    say("stopped");
+    return 0;
+}
