@@ -108,8 +108,13 @@ public:
     void notify(const std::vector<DispatcherType>& dispatchers, NotificationType type) const;
 
     /// Death watch: once `actor` stops for good, this actor is told `Terminated{actor, reason}` (at once if it
-    /// already has). Restarts are not terminations.
+    /// already has). Restarts are not terminations. An actor on another node is watched over the wire; if its node is
+    /// lost first, the reason is NodeDown.
     void monitor(const ChildRef& actor) const;
+    /// As `monitor(ChildRef)`, for an address (for instance one `Cluster::whereis` found). Dead letters: nothing.
+    void monitor(const RefAddr& actor) const {
+        if (actor.cell()) monitor(ChildRef{actor.cell()});
+    }
 
 private:
     Result<SignedMessage, ReceiveError> recv_for(std::chrono::nanoseconds timeout) const;

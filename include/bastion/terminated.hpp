@@ -14,9 +14,10 @@ enum class ExitReason {
     Stopped,   ///< it (or its group, supervisor or the system) was stopped
     Killed,    ///< it was killed
     GaveUp,    ///< it failed and its supervisor would not restart it again
+    NodeDown,  ///< it lived on another node, and that node was lost (or it was not there when watched)
 };
 
-/// Writes the enumerator's name (`Finished`, `Stopped`, `Killed`, `GaveUp`).
+/// Writes the enumerator's name (`Finished`, `Stopped`, `Killed`, `GaveUp`, `NodeDown`).
 std::ostream& operator<<(std::ostream& out, ExitReason reason);
 
 /// Told (as a tell, signed by the stopped actor) to everyone who called `ctx.monitor(actor)`, once the actor has

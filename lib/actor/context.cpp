@@ -33,6 +33,10 @@ Result<SignedMessage, ReceiveError> BastionContext::recv_for(std::chrono::nanose
 
 void BastionContext::monitor(const ChildRef& actor) const {
     detail::ActorCell& cell = *actor.cell();
+    if (cell.remote) {
+        cell.remote->monitor(cell, signature());
+        return;
+    }
     std::optional<ExitReason> terminated;
     {
         std::lock_guard lock{cell.watch_lock};
@@ -65,6 +69,7 @@ std::ostream& operator<<(std::ostream& out, ExitReason reason) {
         case ExitReason::Stopped: return out << "Stopped";
         case ExitReason::Killed: return out << "Killed";
         case ExitReason::GaveUp: return out << "GaveUp";
+        case ExitReason::NodeDown: return out << "NodeDown";
     }
     return out;
 }

@@ -3,6 +3,7 @@
 // of a mailbox. The actor layer knows only this interface; lib/distributed implements it.
 
 #include <bastion/detail/letter.hpp>
+#include <bastion/ref_addr.hpp>
 
 namespace bastion::detail {
 
@@ -14,6 +15,8 @@ public:
     /// Sends `letter` to the actor `proxy` stands for. Empty once it is on its way; the letter back if it cannot go
     /// (the node is down, or the payload has no wire format).
     virtual LetterPtr deliver(const ActorCell& proxy, LetterPtr letter) noexcept = 0;
+    /// Death watch across nodes: `watcher` is told Terminated when the actor stops, or when its node is lost.
+    virtual void monitor(const ActorCell& proxy, const RefAddr& watcher) noexcept = 0;
 };
 
 }  // namespace bastion::detail

@@ -64,7 +64,7 @@ void expect_fields(std::span<const msgpack::object> fields, std::size_t count, s
 FrameBody body_of(std::span<const msgpack::object> fields) {
     if (fields.empty()) malformed("empty frame");
     const std::uint64_t kind = uint_of(fields[0], "the frame kind");
-    if (kind < std::uint64_t(FrameKind::Hello) || kind > std::uint64_t(FrameKind::Goodbye)) {
+    if (kind < std::uint64_t(FrameKind::Hello) || kind > std::uint64_t(FrameKind::Monitor)) {
         malformed("unknown frame kind " + std::to_string(kind));
     }
     switch (static_cast<FrameKind>(kind)) {
@@ -109,6 +109,9 @@ FrameBody body_of(std::span<const msgpack::object> fields) {
             expect_fields(fields, 3, "Found");
             return Found{uint_of(fields[1], "the request"), ref_of(fields[2], "the actor")};
         case FrameKind::Goodbye: expect_fields(fields, 1, "Goodbye"); return Goodbye{};
+        case FrameKind::Monitor:
+            expect_fields(fields, 3, "Monitor");
+            return Monitor{id_of(fields[1], "the watched actor"), ref_of(fields[2], "the watcher")};
     }
     malformed("unknown frame kind " + std::to_string(kind));
 }

@@ -16,6 +16,10 @@
 //   Lookup    [8, request, name]
 //   Found     [9, request, ref]
 //   Goodbye   [10]
+//   Monitor   [11, actor (bin 16), watcher ref]
+//
+// An actor's death reaches a remote watcher as a Tell of the payload type `bastion::Terminated`, value [actor id
+// (bin 16), reason], so it arrives after everything the actor sent before it stopped.
 //
 // Decoding trusts nothing: every size is checked against the frame, and anything unexpected is a FrameError naming
 // what was wrong, which closes the link that sent it.
@@ -48,6 +52,7 @@ enum class FrameKind : std::uint8_t {
     Lookup,
     Found,
     Goodbye,
+    Monitor,
 };
 
 class FrameError : public std::runtime_error {
@@ -115,8 +120,15 @@ struct Found {
     std::optional<WireRef> actor;
 };
 struct Goodbye {};
+struct Monitor {
+    BastionId actor;
+    std::optional<WireRef> watcher;
+};
 
-using FrameBody = std::variant<Hello, Members, Heartbeat, Tell, Ask, Reply, NoReply, Lookup, Found, Goodbye>;
+using FrameBody = std::variant<Hello, Members, Heartbeat, Tell, Ask, Reply, NoReply, Lookup, Found, Goodbye, Monitor>;
+
+/// The payload type name of a death notice (see the top of this file).
+inline constexpr std::string_view terminated_type = "bastion::Terminated";
 
 /// A decoded frame; its views point into `handle`, so they live as long as the frame.
 struct Frame {

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <cstring>
 #include <iostream>
 #include <random>
 
@@ -82,7 +83,13 @@ LetterPtr Peer::send(const ActorCell& to, std::uint64_t expected, LetterPtr lett
             }
             out.pack_id(to.id);
             node.pack_ref(out, letter->sign);
-            if (!pack_payload(out, *letter)) {
+            if (*letter->type == typeid(Terminated)) {
+                const auto& notice = *static_cast<const Terminated*>(letter->payload());
+                out.packer().pack(terminated_type);
+                out.packer().pack_array(2);
+                out.pack_id(notice.actor.id());
+                out.packer().pack(static_cast<std::uint8_t>(notice.reason));
+            } else if (!pack_payload(out, *letter)) {
                 out.truncate(start);
                 node.report("cannot send a " + payload_name(*letter->type) + " to " + name +
                             ": the type is not a remote message (BASTION_REMOTE_MESSAGE); it was handed back");
@@ -148,6 +155,55 @@ bool Peer::send_lookup(const std::string& actor_name, std::shared_ptr<AnswerStat
         out.end();
         pending.emplace(request, std::move(answer));
     });
+}
+
+void Peer::send_monitor(const ActorCell& proxy, std::uint64_t expected, const RefAddr& watcher) noexcept {
+    std::shared_ptr<ActorCell> actor;
+    {
+        std::lock_guard guard{node.lock_};
+        if (auto found = proxies.find(proxy.id); found != proxies.end()) actor = found->second.lock();
+    }
+    if (!actor) return;  // cannot happen: the caller holds a ref to the proxy
+    bool posted = false;
+    if (incarnation.load(std::memory_order_acquire) == expected) {
+        try {
+            posted = post([&](FrameWriter& out) {
+                out.begin(FrameKind::Monitor, 2);
+                out.pack_id(proxy.id);
+                node.pack_ref(out, watcher);
+                out.end();
+                watches.push_back({actor, watcher});
+            });
+        } catch (const std::exception&) {
+        }
+    }
+    if (!posted) (void)bastion::detail::tell(watcher.cell(), RefAddr{actor}, Terminated{ChildRef{actor}, ExitReason::NodeDown});
+}
+
+void Peer::deliver_terminated(const BastionId& actor, const std::shared_ptr<ActorCell>& watcher, ExitReason reason) {
+    std::shared_ptr<ActorCell> proxy;
+    {
+        std::lock_guard guard{out_lock};
+        auto found = std::find_if(watches.begin(), watches.end(), [&](const Watch& watch) {
+            return watch.actor->id == actor && watch.watcher.cell() == watcher;
+        });
+        if (found == watches.end()) return;
+        proxy = std::move(found->actor);
+        watches.erase(found);
+    }
+    (void)bastion::detail::tell(watcher, RefAddr{proxy}, Terminated{ChildRef{proxy}, reason});
+}
+
+void Peer::fail_watches() noexcept {
+    std::vector<Watch> failed;
+    {
+        std::lock_guard guard{out_lock};
+        failed.swap(watches);
+    }
+    for (const Watch& watch : failed) {
+        (void)bastion::detail::tell(watch.watcher.cell(), RefAddr{watch.actor},
+                                    Terminated{ChildRef{watch.actor}, ExitReason::NodeDown});
+    }
 }
 
 std::shared_ptr<AnswerState> Peer::take_pending(std::uint64_t request) {
@@ -496,6 +552,9 @@ void Node::on_frame(Peer& peer, Link& link, Frame& frame) {
     std::visit(
         [&](auto& body) {
             using Body = std::decay_t<decltype(body)>;
+            if constexpr (std::is_same_v<Body, Tell>) {
+                if (body.payload.type == terminated_type) return on_terminated(peer, body);
+            }
             if constexpr (std::is_same_v<Body, Tell> || std::is_same_v<Body, Ask>) {
                 auto cell = exported(body.to);
                 const WireType* wire = find_wire_type(body.payload.type);
@@ -566,11 +625,48 @@ void Node::on_frame(Peer& peer, Link& link, Frame& frame) {
                 peer.left = true;
                 if (peer.link) peer.link.reset();
                 mark_down(peer, true);
+            } else if constexpr (std::is_same_v<Body, Monitor>) {
+                if (!body.watcher) return;
+                RefAddr watcher = resolve(*body.watcher);
+                auto cell = exported(body.actor);
+                std::optional<ExitReason> terminated = ExitReason::Stopped;  // not here (any more)
+                if (cell) {
+                    std::lock_guard guard{cell->watch_lock};
+                    terminated = cell->terminated;
+                    if (!terminated) cell->watchers.push_back(watcher);
+                }
+                if (!terminated) return;
+                (void)peer.post([&](FrameWriter& out) {
+                    out.begin(FrameKind::Tell, 4);
+                    out.pack_id(watcher.path().id());
+                    out.pack_nil();
+                    out.packer().pack(terminated_type);
+                    out.packer().pack_array(2);
+                    out.pack_id(body.actor);
+                    out.packer().pack(static_cast<std::uint8_t>(*terminated));
+                    out.end();
+                });
             } else if constexpr (std::is_same_v<Body, Hello>) {
                 throw FrameError{"a second Hello"};
             }
         },
         frame.body);
+}
+
+void Node::on_terminated(Peer& peer, const Tell& tell) {
+    const msgpack::object& value = *tell.payload.value;
+    if (value.type != msgpack::type::ARRAY || value.via.array.size != 2 ||
+        value.via.array.ptr[0].type != msgpack::type::BIN || value.via.array.ptr[0].via.bin.size != 16 ||
+        value.via.array.ptr[1].type != msgpack::type::POSITIVE_INTEGER ||
+        value.via.array.ptr[1].via.u64 > static_cast<std::uint64_t>(ExitReason::NodeDown)) {
+        throw FrameError{"malformed frame: a death notice"};
+    }
+    std::array<std::uint8_t, 16> id;
+    std::memcpy(id.data(), value.via.array.ptr[0].via.bin.ptr, 16);
+    if (auto watcher = exported(tell.to)) {
+        peer.deliver_terminated(BastionId::from_bytes(id), watcher,
+                                static_cast<ExitReason>(value.via.array.ptr[1].via.u64));
+    }
 }
 
 void Node::link_lost(const std::shared_ptr<Peer>& peer, const std::shared_ptr<Link>& link, const std::string& why) {
@@ -616,6 +712,7 @@ void Node::mark_down(Peer& peer, bool left) {
     // Outside the lock: fail what is pending and tell the subscribers.
     spawn([self, shared_peer, member, left] {
         shared_peer->fail_pending();
+        shared_peer->fail_watches();
         self->notify(MemberDown{member, left});
     });
 }

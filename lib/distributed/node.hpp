@@ -14,6 +14,7 @@
 #include <bastion/io/tcp_listener.hpp>
 #include <bastion/io/tcp_stream.hpp>
 #include <bastion/message.hpp>
+#include <bastion/terminated.hpp>
 
 #include "actor/cells.hpp"
 #include "distributed/frame.hpp"
@@ -101,6 +102,14 @@ public:
         return true;
     }
 
+    /// Asks the member to tell `watcher` when the actor `proxy` stands for stops; if the member is Down, tells it
+    /// NodeDown at once.
+    void send_monitor(const ActorCell& proxy, std::uint64_t incarnation, const RefAddr& watcher) noexcept;
+    /// A death notice for the watch of `actor` by the local actor `watcher` arrived: tells it, once.
+    void deliver_terminated(const BastionId& actor, const std::shared_ptr<ActorCell>& watcher, ExitReason reason);
+    /// Tells every watcher of an actor of this member NodeDown, and forgets the watches (the member was lost).
+    void fail_watches() noexcept;
+
     /// The pending request `request` (removed), or null.
     std::shared_ptr<AnswerState> take_pending(std::uint64_t request);
     /// Resolves every pending request to an error and drops what is queued (the link carrying them broke).
@@ -114,6 +123,12 @@ public:
     bool accepting = false;
     std::uint64_t next_request = 1;
     std::unordered_map<std::uint64_t, std::shared_ptr<AnswerState>> pending;
+    // The member's actors that local actors watch.
+    struct Watch {
+        std::shared_ptr<ActorCell> actor;  // the proxy
+        RefAddr watcher;
+    };
+    std::vector<Watch> watches;
 };
 
 /// What a proxy cell's letters go through: the peer of the node the remote actor lives on.
@@ -123,6 +138,9 @@ public:
         : peer{std::move(peer)}, incarnation{incarnation} {}
     LetterPtr deliver(const ActorCell& proxy, LetterPtr letter) noexcept override {
         return peer->send(proxy, incarnation, std::move(letter));
+    }
+    void monitor(const ActorCell& proxy, const RefAddr& watcher) noexcept override {
+        peer->send_monitor(proxy, incarnation, watcher);
     }
     const std::shared_ptr<Peer> peer;
     const std::uint64_t incarnation;
@@ -143,6 +161,8 @@ private:
 };
 
 class Node : public std::enable_shared_from_this<Node> {
+    friend class Peer;  // a peer takes the node lock to read its proxies
+
 public:
     Node(ClusterConfig config, std::shared_ptr<bastion::detail::System> system, io::Handle<io::TcpListener> listener,
          std::string address);
@@ -187,6 +207,7 @@ private:
     void run_reader(std::shared_ptr<Peer> peer, std::shared_ptr<Link> link, FrameReader reader);
     void run_writer(std::shared_ptr<Peer> peer, std::shared_ptr<Link> link);
     void on_frame(Peer& peer, Link& link, Frame& frame);
+    void on_terminated(Peer& peer, const Tell& tell);
     void link_lost(const std::shared_ptr<Peer>& peer, const std::shared_ptr<Link>& link, const std::string& why);
     /// Marks `peer` Down (under lock_); `left` if it said goodbye or was replaced.
     void mark_down(Peer& peer, bool left);

@@ -1,6 +1,9 @@
 // A cluster node the tests drive through its standard input, one command a line; it answers on standard output, one
 // line per command, prefixed with the command's name (events from the cluster arrive as `event ...` lines).
 //
+// Commands: members, wait N MS, whereis NODE NAME, tells NODE N, asks NODE N, unregistered NODE, ask_silent NODE,
+// remember NODE, tell_remembered NODE, watch NODE, stop_counter, subscribe, leave, quit.
+//
 //   cluster_node NAME LISTEN [SEED,SEED...] [HEARTBEAT_MS TIMEOUT_MS]
 //
 // Each node runs three actors, registered under their names: `counter` (counts the i64 tells of each sender and checks
@@ -120,6 +123,11 @@ int main(int argc, char** argv) {
             for (;;) {
                 MSG(ctx.recv(),
                     TELL(Job job) { job(ctx); },
+                    TELL(Terminated notice) {
+                        std::ostringstream reason;
+                        reason << notice.reason;
+                        say("event terminated " + notice.actor.id().to_string() + " " + reason.str());
+                    },
                     OTHERWISE(_) {});
             }
         });
@@ -253,6 +261,16 @@ int main(int argc, char** argv) {
             run([to = found->second](BastionContext& ctx) {
                 say(std::string{"tell_remembered "} + (ctx.tell(to, std::int64_t{1}).is_err() ? "returned" : "sent"));
             });
+        } else if (command == "watch") {
+            // The driver watches NODE's counter; its death (or its node's) arrives as an `event terminated` line.
+            auto to = lookup(words[1], "counter");
+            if (!to) continue;
+            run([to = *to](BastionContext& ctx) {
+                ctx.monitor(to);
+                say("watch " + to.path().id().to_string());
+            });
+        } else if (command == "stop_counter") {
+            say(std::string{"stop_counter "} + (counter.stop().is_ok() ? "ok" : "already stopped"));
         } else if (command == "subscribe") {
             cluster.subscribe(events);
             say("subscribe ok");

@@ -136,6 +136,7 @@ def node_down(binary, nodes):
     for node in (a, b):
         node.ask("subscribe")
     check(b.ask("remember c") == "remember ok", "remember c")
+    watched = b.ask("watch c").split()[1]
     b.ask("ask_silent c")
     old_incarnation = c.incarnation
     killed_at = time.monotonic()
@@ -145,6 +146,7 @@ def node_down(binary, nodes):
         check(down == "event down c timeout", f"{node.name}: {down}")
     detected = time.monotonic() - killed_at
     check(detected < TIMEOUT_MS / 1000 * 3, f"down after {detected:.2f}s")
+    check(b.expect("event terminated", 10) == f"event terminated {watched} NodeDown", "the watch of c's counter")
     failed = b.expect("ask_silent", 10)
     check(failed.startswith("ask_silent error Other"), f"the pending ask: {failed}")
     check(members(a).get("c") == "Down", "a lists c as Down")
@@ -159,6 +161,22 @@ def node_down(binary, nodes):
     # A ref to the previous run reaches nothing; a fresh lookup reaches the new one.
     check(b.ask("tell_remembered c") == "tell_remembered returned", "a ref to the old incarnation is dead")
     check(b.ask("tells c 100", timeout=30) == "tells count=100 ordered=yes refused=0", "tells to the new c")
+
+
+def death_watch(binary, nodes):
+    """A remote actor that stops is reported to its watchers on other nodes, with the reason, once."""
+    a, b, c = nodes
+    formation(binary, nodes)
+    watched = a.ask("watch b").split()[1]
+    c.ask("watch b")
+    check(b.ask("stop_counter") == "stop_counter ok", "b stops its counter")
+    for node in (a, c):
+        check(node.expect("event terminated", 10) == f"event terminated {watched} Stopped", f"{node.name} was told")
+    # Watching an actor that has already stopped is answered at once.
+    a.ask("watch b")
+    check(a.expect("event terminated", 10) == f"event terminated {watched} Stopped", "a late watch")
+    time.sleep(0.3)  # a duplicate notice would have arrived by now
+    check(not any(line.startswith("event terminated") for line in a.unread), f"one notice per watch: {a.unread}")
 
 
 def leave(binary, nodes):
@@ -199,7 +217,7 @@ def malformed(binary, nodes):
     check(a.proc.poll() is None, "a is alive")
 
 
-SCENARIOS = {f.__name__: f for f in (formation, messaging, node_down, leave, malformed)}
+SCENARIOS = {f.__name__: f for f in (formation, messaging, node_down, death_watch, leave, malformed)}
 
 
 def main():

@@ -64,6 +64,21 @@ TEST_CASE("an anonymous Ask, a Reply and a NoReply round-trip") {
     CHECK(std::get<NoReply>(no_reply.body).reason == "gone");
 }
 
+TEST_CASE("a Monitor names the watched actor and its watcher") {
+    const BastionId chain[] = {NIL_ID, BastionId::new_v4()};
+    const BastionId actor = BastionId::new_v4(), watcher = BastionId::new_v4();
+    FrameWriter out;
+    out.begin(FrameKind::Monitor, 2);
+    out.pack_id(actor);
+    out.pack_ref("b", 5, watcher, chain, "g");
+    out.end();
+    Frame frame = decode_frame(only_body(out));
+    const auto& monitor = std::get<Monitor>(frame.body);
+    CHECK(monitor.actor == actor);
+    REQUIRE(monitor.watcher.has_value());
+    CHECK(monitor.watcher->id == watcher);
+}
+
 TEST_CASE("the reader cuts a stream into frames, however the bytes arrive") {
     FrameWriter out;
     for (int i = 0; i < 100; ++i) {
