@@ -250,7 +250,8 @@ Node::Node(ClusterConfig config_, std::shared_ptr<bastion::detail::System> syste
       address{std::move(address_)},
       name{config.node_name.empty() ? address : config.node_name},
       incarnation{fresh_incarnation()},
-      listener_{std::move(listener)} {}
+      listener_{std::move(listener)},
+      discoveries_{make_discoveries(config)} {}
 
 Node::~Node() = default;
 
@@ -264,6 +265,7 @@ void Node::report(const std::string& line) const { std::cerr << "bastion: node "
 void Node::start() {
     auto sys = system.lock();
     auto self = shared_from_this();
+    for (const auto& provider : discoveries_) provider->start(Advert{name, address, incarnation});
     acceptor_ = sys->executor->spawn([self] { self->accept_loop(); });
     maintainer_ = sys->executor->spawn([self] { self->maintain(); });
 }
@@ -300,17 +302,23 @@ void Node::maintain() {
                     to_dial.emplace_back(peer, peer->address);
                 }
             }
-            for (const std::string& seed : config.seeds.addresses) {
-                if (seed == address || seeds_dialing_.contains(seed) ||
-                    std::find(self_addresses_.begin(), self_addresses_.end(), seed) != self_addresses_.end()) {
+        }
+        // What the providers know and this node is not linked to yet, by address (a seed has no name).
+        for (const auto& provider : discoveries_) {
+            for (const Advert& advert : provider->view()) {
+                std::lock_guard guard{lock_};
+                const std::string& target = advert.address;
+                if (advert.name == name || target == address || target.empty() || seeds_dialing_.contains(target) ||
+                    std::find(self_addresses_.begin(), self_addresses_.end(), target) != self_addresses_.end()) {
                     continue;
                 }
                 const bool linked = std::any_of(peers_.begin(), peers_.end(), [&](const auto& entry) {
-                    return entry.second->address == seed && (entry.second->link || entry.second->dialing);
+                    const Peer& peer = *entry.second;
+                    return (peer.address == target || peer.name == advert.name) && (peer.link || peer.dialing);
                 });
                 if (linked) continue;
-                seeds_dialing_.insert(seed);
-                to_dial.emplace_back(nullptr, seed);
+                seeds_dialing_.insert(target);
+                to_dial.emplace_back(nullptr, target);
             }
         }
         for (auto& [peer, target] : to_dial) {
@@ -897,6 +905,7 @@ void Node::leave() {
             executor::this_proc::sleep_for(std::chrono::milliseconds{1});
         }
     }
+    for (const auto& provider : discoveries_) provider->stop();
     std::lock_guard guard{lock_};
     for (auto& [peer_name, peer] : peers_) {
         if (peer->link) peer->link->close();

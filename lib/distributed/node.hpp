@@ -17,6 +17,7 @@
 #include <bastion/terminated.hpp>
 
 #include "actor/cells.hpp"
+#include "distributed/discovery.hpp"
 #include "distributed/frame.hpp"
 
 #include <atomic>
@@ -221,11 +222,12 @@ private:
     void spawn(F&& fn);
 
     io::Handle<io::TcpListener> listener_;
+    const std::vector<std::unique_ptr<Discovery>> discoveries_;
     mutable std::mutex lock_;
     mutable std::condition_variable changed_;  // a member came or went (plain-thread waiters)
     std::map<std::string, std::shared_ptr<Peer>, std::less<>> peers_;
     std::vector<std::string> self_addresses_;  // seeds found to be this node
-    std::set<std::string> seeds_dialing_;      // seeds (by address) being dialed now
+    std::set<std::string> seeds_dialing_;      // addresses from the providers being dialed now
     std::map<std::string, std::weak_ptr<ActorCell>, std::less<>> names_;
     std::vector<RefAddr> subscribers_;
     bool leaving_ = false;

@@ -4,7 +4,9 @@
 // Commands: members, wait N MS, whereis NODE NAME, tells NODE N, asks NODE N, unregistered NODE, ask_silent NODE,
 // remember NODE, tell_remembered NODE, watch NODE, stop_counter, subscribe, leave, quit.
 //
-//   cluster_node NAME LISTEN [SEED,SEED...] [HEARTBEAT_MS TIMEOUT_MS]
+//   cluster_node NAME LISTEN [SEED,SEED...] [HEARTBEAT_MS TIMEOUT_MS] [etcd=URL[,URL...]]
+//
+// SEEDS may be `-` for none.
 //
 // Each node runs three actors, registered under their names: `counter` (counts the i64 tells of each sender and checks
 // they arrive in order; answers the ask "report"), `echo` (answers a string with the same string, an i64 with twice
@@ -64,10 +66,19 @@ int main(int argc, char** argv) {
     ClusterConfig config;
     config.node_name = argv[1];
     config.listen = argv[2];
-    if (argc > 3) config.seeds.addresses = split(argv[3], ',');
+    if (argc > 3 && std::string{argv[3]} != "-") config.seeds.addresses = split(argv[3], ',');
     if (argc > 5) {
         config.heartbeat_interval = std::chrono::milliseconds{std::stoi(argv[4])};
         config.heartbeat_timeout = std::chrono::milliseconds{std::stoi(argv[5])};
+    }
+    for (int i = 6; i < argc; ++i) {
+        const std::string option = argv[i];
+        if (option.starts_with("etcd=")) {
+            Etcd etcd;
+            etcd.endpoints = split(option.substr(5), ',');
+            etcd.ttl = std::chrono::seconds{2};
+            config.etcd = etcd;
+        }
     }
 
     Bastion::init();

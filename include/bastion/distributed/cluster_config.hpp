@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,18 @@ struct Seeds {
     std::vector<std::string> addresses;
 };
 
+/// Discovery through etcd (v3, through its HTTP/JSON gateway): each node keeps a key under `prefix`, bound to a lease
+/// it renews, and watches the prefix. A node that crashes vanishes from the others' view when its lease expires;
+/// etcd does the agreeing, this layer only reads it.
+struct Etcd {
+    /// Client URLs of the etcd cluster (`http://127.0.0.1:2379`); tried in turn.
+    std::vector<std::string> endpoints{"http://127.0.0.1:2379"};
+    /// Where the nodes of this cluster keep their keys.
+    std::string prefix = "/bastion/nodes/";
+    /// The lease's time to live: how long a crashed node stays listed.
+    std::chrono::seconds ttl{5};
+};
+
 /// Everything `Cluster::join` needs.
 struct ClusterConfig {
     /// This node's name, unique in the cluster. Empty: the listen address once bound (`127.0.0.1:40123`).
@@ -25,8 +38,10 @@ struct ClusterConfig {
     std::string cluster = "bastion";
     /// Where to listen for other nodes. Port 0 picks a free one (read it back with `Cluster::address`).
     std::string listen = "127.0.0.1:0";
-    /// How the node finds the others.
+    /// Discovery from fixed addresses (may be combined with the providers below).
     Seeds seeds;
+    /// Discovery through etcd, if set.
+    std::optional<Etcd> etcd;
     /// How often a link proves it is alive when it has nothing else to send. Erlang: `net_ticktime / 4`.
     std::chrono::milliseconds heartbeat_interval{250};
     /// A member silent this long is Down (Suspect after half of it). Erlang: `net_ticktime`.

@@ -1,0 +1,11 @@
+#include "distributed/discovery.hpp"
+
+namespace bastion::distributed::detail {
+
+std::vector<std::unique_ptr<Discovery>> make_discoveries(const ClusterConfig& config) {
+    std::vector<std::unique_ptr<Discovery>> providers;
+    if (!config.seeds.addresses.empty()) providers.push_back(make_seeds_discovery(config.seeds));
+    return providers;
+}
+
+}  // namespace bastion::distributed::detail
