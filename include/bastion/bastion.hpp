@@ -53,6 +53,14 @@ public:
         return children([exec = std::move(exec)](Children c) { return c.with_exec(exec); });
     }
 
+    /// Joins the cluster `config` (a `distributed::ClusterConfig`) describes and starts the distributed actor running
+    /// `action`, which gets a `distributed::DistributedContext`. Needs `<bastion/distributed.hpp>`; see
+    /// `distributed::distributed_spawn`. Rust: `Bastion::distributed`.
+    template <class ClusterConfig, class F>
+    static auto distributed(ClusterConfig config, F action) {
+        return distributed_spawn(std::move(config), std::move(action));  // found by argument-dependent lookup
+    }
+
     /// Sends `msg` to every actor of the system; it comes back if there was none. Rust: `broadcast`.
     template <class M>
     static Result<void, detail::Payload<M>> broadcast(M&& msg) {

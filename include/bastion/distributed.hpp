@@ -4,5 +4,6 @@
 
 #include <bastion/distributed/cluster.hpp>
 #include <bastion/distributed/cluster_config.hpp>
+#include <bastion/distributed/distributed_context.hpp>
 #include <bastion/distributed/member.hpp>
 #include <bastion/distributed/remote_message.hpp>

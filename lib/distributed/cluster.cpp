@@ -31,10 +31,9 @@ std::ostream& operator<<(std::ostream& out, LookupError error) {
 Result<Cluster, io::Error> Cluster::join(ClusterConfig config) {
     auto system = bastion::detail::current_system();
     if (!system) throw std::logic_error{"bastion: Cluster::join needs a system: call Bastion::init first"};
-    static std::mutex joined_lock;
-    static std::weak_ptr<detail::Node> joined;
-    std::lock_guard guard{joined_lock};
-    if (auto node = joined.lock(); node && node->system.lock() == system) {
+    static std::mutex joining;  // one join at a time, so two cannot both find no node
+    std::lock_guard guard{joining};
+    if (auto node = detail::Node::current()) {
         throw std::logic_error{"bastion: this system already joined a cluster (as " + node->name + ")"};
     }
     auto listener = io::Handle<io::TcpListener>::bind(io::SocketAddr{config.listen});
@@ -52,7 +51,7 @@ Result<Cluster, io::Error> Cluster::join(ClusterConfig config) {
             })
             .with_callbacks(Callbacks{}.with_after_stop([node] { node->leave(); }));
     });
-    joined = node;
+    detail::Node::set_current(node);
     return Ok(Cluster{std::move(node)});
 }
 

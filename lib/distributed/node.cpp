@@ -243,6 +243,28 @@ void ForwardedAnswer::abandon() noexcept {
 
 // Node
 
+namespace {
+std::mutex current_lock;
+std::weak_ptr<Node> current_node;
+}  // namespace
+
+std::shared_ptr<Node> Node::current() {
+    std::lock_guard guard{current_lock};
+    auto node = current_node.lock();
+    if (node && node->system.lock() != bastion::detail::current_system()) return nullptr;  // an earlier system's
+    return node;
+}
+
+void Node::set_current(const std::shared_ptr<Node>& node) {
+    std::lock_guard guard{current_lock};
+    current_node = node;
+}
+
+std::string Node::local_name() {
+    auto node = current();
+    return node ? node->name : std::string{};
+}
+
 Node::Node(ClusterConfig config_, std::shared_ptr<bastion::detail::System> system_,
            io::Handle<io::TcpListener> listener, std::string address_)
     : config{std::move(config_)},

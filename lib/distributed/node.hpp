@@ -172,6 +172,13 @@ public:
     /// Starts the listener and the maintainer.
     void start();
 
+    /// The node of the current system, if it joined a cluster.
+    static std::shared_ptr<Node> current();
+    /// Makes `node` the current system's node.
+    static void set_current(const std::shared_ptr<Node>& node);
+    /// The current node's name; empty if there is none.
+    static std::string local_name();
+
     const ClusterConfig config;
     const std::weak_ptr<bastion::detail::System> system;
     const std::string address;
