@@ -27,6 +27,9 @@ void Route::add(const ChildRef& member) {
     next->push_back(member);
     publish(next);
     notify(member, *next, NotificationType::Register);
+    if (table_) {
+        if (auto observer = table_->observer()) observer->changed(name, member, true);
+    }
 }
 
 void Route::remove(const ChildRef& member) {
@@ -38,6 +41,9 @@ void Route::remove(const ChildRef& member) {
     next->erase(next->begin() + (it - current->begin()));
     publish(next);
     notify(member, *next, NotificationType::Remove);
+    if (table_) {
+        if (auto observer = table_->observer()) observer->changed(name, member, false);
+    }
 }
 
 std::shared_ptr<const Route::Members> Route::members() const noexcept {
@@ -58,7 +64,7 @@ Route::Pick Route::next() noexcept {
 std::shared_ptr<Route> Routes::distributor(std::string_view name) {
     std::lock_guard guard{lock_};
     auto& route = distributors_[std::string{name}];
-    if (!route) route = std::make_shared<Route>(std::string{name});
+    if (!route) route = std::make_shared<Route>(std::string{name}, this);
     return route;
 }
 
@@ -84,6 +90,24 @@ std::vector<std::shared_ptr<Route>> Routes::dispatchers() const {
     all.reserve(dispatchers_.size());
     for (const auto& [name, route] : dispatchers_) all.push_back(route);
     return all;
+}
+
+std::vector<std::shared_ptr<Route>> Routes::distributors() const {
+    std::lock_guard guard{lock_};
+    std::vector<std::shared_ptr<Route>> all;
+    all.reserve(distributors_.size());
+    for (const auto& [name, route] : distributors_) all.push_back(route);
+    return all;
+}
+
+void Routes::set_observer(std::shared_ptr<RouteObserver> observer) {
+    std::lock_guard guard{lock_};
+    observer_ = std::move(observer);
+}
+
+std::shared_ptr<RouteObserver> Routes::observer() const {
+    std::lock_guard guard{lock_};
+    return observer_;
 }
 
 // Membership
@@ -140,6 +164,7 @@ void settle_routed(const std::shared_ptr<ActorCell>& receiver, const Letter& let
 // The send side (declared in <bastion/distributor.hpp>)
 
 LetterPtr deliver_routed(const std::shared_ptr<ActorCell>& to, LetterPtr letter) noexcept {
+    if (to->remote) return deliver(to, std::move(letter));  // a member on another node: over the wire, uncounted
     letter->routed = true;
     if (!to->metered) {
         LetterPtr refused = to->mailbox.push(std::move(letter));

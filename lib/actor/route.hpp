@@ -30,12 +30,22 @@ namespace bastion::detail {
 
 class ActorCell;
 class GroupCell;
+class Routes;
+
+/// Told when an actor of this node joins or leaves a distributor, so the cluster layer can tell the other nodes (their
+/// distributors of the same name then reach it too).
+class RouteObserver {
+public:
+    virtual ~RouteObserver() = default;
+    virtual void changed(const std::string& distributor, const ChildRef& member, bool joined) noexcept = 0;
+};
 
 class Route {
 public:
     using Members = std::vector<ChildRef>;
 
-    explicit Route(std::string name) : name{std::move(name)} {}
+    explicit Route(std::string name, const Routes* distributors = nullptr)
+        : name{std::move(name)}, table_{distributors} {}
 
     const std::string name;
     // A group declared it (with_distributor / with_dispatcher) or someone subscribed to it: sends to it are then
@@ -65,6 +75,7 @@ private:
     std::shared_ptr<const Members> members_ = std::make_shared<const Members>();  // under lock_
     std::size_t next_ = 0;                                                         // under lock_
     std::mutex writers_;  // one membership change at a time
+    const Routes* const table_;  // set for a distributor: its table, whose observer hears of changes
 };
 
 /// Every dispatcher and distributor of one system, by name (dispatchers and distributors are separate namespaces).
@@ -78,11 +89,18 @@ public:
     std::shared_ptr<Route> find_dispatcher(const std::string& name) const;
     /// Every dispatcher.
     std::vector<std::shared_ptr<Route>> dispatchers() const;
+    /// Every distributor.
+    std::vector<std::shared_ptr<Route>> distributors() const;
+
+    /// Who hears of distributor membership changes (the cluster layer), or null.
+    void set_observer(std::shared_ptr<RouteObserver> observer);
+    std::shared_ptr<RouteObserver> observer() const;
 
 private:
     mutable std::mutex lock_;
     std::unordered_map<std::string, std::shared_ptr<Route>> distributors_;
     std::unordered_map<std::string, std::shared_ptr<Route>> dispatchers_;
+    std::shared_ptr<RouteObserver> observer_;
 };
 
 /// The routes of `cell`'s run: its group's and its own (subscribe, notify). Joined when the actor is built and when a

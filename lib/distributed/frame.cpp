@@ -64,7 +64,7 @@ void expect_fields(std::span<const msgpack::object> fields, std::size_t count, s
 FrameBody body_of(std::span<const msgpack::object> fields) {
     if (fields.empty()) malformed("empty frame");
     const std::uint64_t kind = uint_of(fields[0], "the frame kind");
-    if (kind < std::uint64_t(FrameKind::Hello) || kind > std::uint64_t(FrameKind::Monitor)) {
+    if (kind < std::uint64_t(FrameKind::Hello) || kind > std::uint64_t(FrameKind::Left)) {
         malformed("unknown frame kind " + std::to_string(kind));
     }
     switch (static_cast<FrameKind>(kind)) {
@@ -112,6 +112,12 @@ FrameBody body_of(std::span<const msgpack::object> fields) {
         case FrameKind::Monitor:
             expect_fields(fields, 3, "Monitor");
             return Monitor{id_of(fields[1], "the watched actor"), ref_of(fields[2], "the watcher")};
+        case FrameKind::Joined:
+            expect_fields(fields, 3, "Joined");
+            return Joined{string_of(fields[1], "the distributor"), ref_of(fields[2], "the member")};
+        case FrameKind::Left:
+            expect_fields(fields, 3, "Left");
+            return Left{string_of(fields[1], "the distributor"), id_of(fields[2], "the member")};
     }
     malformed("unknown frame kind " + std::to_string(kind));
 }

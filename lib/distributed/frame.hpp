@@ -17,6 +17,8 @@
 //   Found     [9, request, ref]
 //   Goodbye   [10]
 //   Monitor   [11, actor (bin 16), watcher ref]
+//   Joined    [12, distributor, member ref]        an actor of the sender's joined a distributor
+//   Left      [13, distributor, member (bin 16)]   ... and left it
 //
 // An actor's death reaches a remote watcher as a Tell of the payload type `bastion::Terminated`, value [actor id
 // (bin 16), reason], so it arrives after everything the actor sent before it stopped.
@@ -53,6 +55,8 @@ enum class FrameKind : std::uint8_t {
     Found,
     Goodbye,
     Monitor,
+    Joined,
+    Left,
 };
 
 class FrameError : public std::runtime_error {
@@ -125,7 +129,17 @@ struct Monitor {
     std::optional<WireRef> watcher;
 };
 
-using FrameBody = std::variant<Hello, Members, Heartbeat, Tell, Ask, Reply, NoReply, Lookup, Found, Goodbye, Monitor>;
+struct Joined {
+    std::string_view distributor;
+    std::optional<WireRef> member;
+};
+struct Left {
+    std::string_view distributor;
+    BastionId member;
+};
+
+using FrameBody =
+    std::variant<Hello, Members, Heartbeat, Tell, Ask, Reply, NoReply, Lookup, Found, Goodbye, Monitor, Joined, Left>;
 
 /// The payload type name of a death notice (see the top of this file).
 inline constexpr std::string_view terminated_type = "bastion::Terminated";

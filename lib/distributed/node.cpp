@@ -288,6 +288,7 @@ void Node::start() {
     auto sys = system.lock();
     auto self = shared_from_this();
     for (const auto& provider : discoveries_) provider->start(Advert{name, address, incarnation});
+    sys->routes.set_observer(self);
     acceptor_ = sys->executor->spawn([self] { self->accept_loop(); });
     maintainer_ = sys->executor->spawn([self] { self->maintain(); });
 }
@@ -452,6 +453,7 @@ void Node::handshake(io::Handle<io::TcpStream> stream, bool dialed, std::shared_
     link->reader = sys->executor->spawn(
         [self, peer, link, reader = std::move(reader)]() mutable { self->run_reader(peer, link, std::move(reader)); });
     gossip(peer);
+    announce_routes(*peer);
     notify(MemberUp{member_of(*peer)});
 }
 
@@ -676,6 +678,28 @@ void Node::on_frame(Peer& peer, Link& link, Frame& frame) {
                     out.packer().pack(static_cast<std::uint8_t>(*terminated));
                     out.end();
                 });
+            } else if constexpr (std::is_same_v<Body, Joined>) {
+                if (!body.member) return;
+                RefAddr member = resolve(*body.member);
+                auto sys = system.lock();
+                if (!member.cell() || !member.cell()->remote || !sys) return;  // not an actor of that member
+                {
+                    std::lock_guard guard{lock_};
+                    peer.routed.emplace_back(std::string{body.distributor}, member.cell());
+                }
+                sys->routes.distributor(body.distributor)->add(ChildRef{member.cell()});
+            } else if constexpr (std::is_same_v<Body, Left>) {
+                std::shared_ptr<ActorCell> member;
+                {
+                    std::lock_guard guard{lock_};
+                    auto found = std::find_if(peer.routed.begin(), peer.routed.end(), [&](const auto& entry) {
+                        return entry.first == body.distributor && entry.second->id == body.member;
+                    });
+                    if (found == peer.routed.end()) return;
+                    member = std::move(found->second);
+                    peer.routed.erase(found);
+                }
+                if (auto sys = system.lock()) sys->routes.distributor(body.distributor)->remove(ChildRef{member});
             } else if constexpr (std::is_same_v<Body, Hello>) {
                 throw FrameError{"a second Hello"};
             }
@@ -743,6 +767,7 @@ void Node::mark_down(Peer& peer, bool left) {
     spawn([self, shared_peer, member, left] {
         shared_peer->fail_pending();
         shared_peer->fail_watches();
+        self->forget_routes(*shared_peer);
         self->notify(MemberDown{member, left});
     });
 }
@@ -775,6 +800,58 @@ void Node::gossip(const std::shared_ptr<Peer>& joined) {
             out.end();
         });
     }
+}
+
+void Node::changed(const std::string& distributor, const ChildRef& member, bool joined) noexcept {
+    if (member.cell()->remote) return;  // a member of another node, added here on its word
+    std::vector<std::shared_ptr<Peer>> linked;
+    {
+        std::lock_guard guard{lock_};
+        for (auto& [peer_name, peer] : peers_) {
+            if (peer->link && peer->state != MemberState::Down) linked.push_back(peer);
+        }
+    }
+    for (const auto& peer : linked) {
+        try {
+            (void)peer->post([&](FrameWriter& out) {
+                if (joined) {
+                    out.begin(FrameKind::Joined, 2).pack(distributor);
+                    pack_ref(out, member.addr());
+                } else {
+                    out.begin(FrameKind::Left, 2).pack(distributor);
+                    out.pack_id(member.id());
+                }
+                out.end();
+            });
+        } catch (const std::exception&) {  // out of memory: that member misses this change until it relinks
+        }
+    }
+}
+
+void Node::announce_routes(Peer& peer) {
+    auto sys = system.lock();
+    if (!sys) return;
+    for (const auto& route : sys->routes.distributors()) {
+        for (const ChildRef& member : *route->members()) {
+            if (member.cell()->remote) continue;
+            (void)peer.post([&](FrameWriter& out) {
+                out.begin(FrameKind::Joined, 2).pack(route->name);
+                pack_ref(out, member.addr());
+                out.end();
+            });
+        }
+    }
+}
+
+void Node::forget_routes(Peer& peer) {
+    std::vector<std::pair<std::string, std::shared_ptr<ActorCell>>> routed;
+    {
+        std::lock_guard guard{lock_};
+        routed.swap(peer.routed);
+    }
+    auto sys = system.lock();
+    if (!sys) return;
+    for (const auto& [distributor, member] : routed) sys->routes.distributor(distributor)->remove(ChildRef{member});
 }
 
 void Node::learn(const Members& members) {

@@ -80,6 +80,8 @@ public:
     std::chrono::milliseconds backoff{};
     bool dialing = false;
     std::unordered_map<BastionId, std::weak_ptr<ActorCell>> proxies;
+    // Its actors that joined distributors here, by distributor name.
+    std::vector<std::pair<std::string, std::shared_ptr<ActorCell>>> routed;
 
     /// Queues a letter for the remote actor `to` (of incarnation `incarnation`). Empty if queued, else the letter.
     LetterPtr send(const ActorCell& to, std::uint64_t incarnation, LetterPtr letter) noexcept;
@@ -161,7 +163,7 @@ private:
     std::atomic<bool> done_{false};
 };
 
-class Node : public std::enable_shared_from_this<Node> {
+class Node : public std::enable_shared_from_this<Node>, public bastion::detail::RouteObserver {
     friend class Peer;  // a peer takes the node lock to read its proxies
 
 public:
@@ -201,6 +203,9 @@ public:
     /// The local actor with id `id` that some node was given a ref to (or that is registered), or null.
     std::shared_ptr<ActorCell> exported(const BastionId& id);
 
+    /// An actor of this node joined or left a distributor: the other members are told, so theirs reach it too.
+    void changed(const std::string& distributor, const ChildRef& member, bool joined) noexcept override;
+
     /// Reports a problem on stderr, prefixed with the node's name.
     void report(const std::string& line) const;
 
@@ -220,6 +225,10 @@ private:
     /// Marks `peer` Down (under lock_); `left` if it said goodbye or was replaced.
     void mark_down(Peer& peer, bool left);
     void gossip(const std::shared_ptr<Peer>& joined);
+    /// Tells `peer` every distributor membership of this node's actors.
+    void announce_routes(Peer& peer);
+    /// Takes `peer`'s actors out of this node's distributors (it was lost).
+    void forget_routes(Peer& peer);
     void learn(const Members& members);
     void notify(const MemberUp& event);
     void notify(const MemberDown& event);

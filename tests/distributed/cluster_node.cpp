@@ -2,7 +2,7 @@
 // line per command, prefixed with the command's name (events from the cluster arrive as `event ...` lines).
 //
 // Commands: members, wait N MS, whereis NODE NAME, tells NODE N, asks NODE N, unregistered NODE, ask_silent NODE,
-// remember NODE, tell_remembered NODE, watch NODE, stop_counter, subscribe, leave, quit.
+// remember NODE, tell_remembered NODE, watch NODE, stop_counter, distribute N, subscribe, leave, quit.
 //
 //   cluster_node NAME LISTEN [SEED,SEED...] [HEARTBEAT_MS TIMEOUT_MS] [etcd=URL[,URL...]]
 //
@@ -129,6 +129,19 @@ int main(int argc, char** argv) {
             }
         });
     }));
+    // Two workers per node behind the distributor "workers", which spans the cluster: each answers with its node.
+    const std::string node_name = config.node_name;
+    (void)Bastion::children([node_name](Children c) {
+        return c.with_redundancy(2)
+            .with_distributor(Distributor::named("workers"))
+            .with_exec([node_name](BastionContext ctx) -> Exec {
+                for (;;) {
+                    MSG(ctx.recv(),
+                        ASK(std::string question) { (void)ANSWER(ctx, node_name + ":" + question); },
+                        OTHERWISE(_) {});
+                }
+            });
+    });
     auto driver = single(Bastion::children([](Children c) {
         return c.with_exec([](BastionContext ctx) -> Exec {
             for (;;) {
@@ -282,6 +295,31 @@ int main(int argc, char** argv) {
             });
         } else if (command == "stop_counter") {
             say(std::string{"stop_counter "} + (counter.stop().is_ok() ? "ok" : "already stopped"));
+        } else if (command == "distribute") {
+            // N asks through the distributor "workers", one member in turn: which nodes answered, and how many.
+            const int n = std::stoi(words[1]);
+            run([n](BastionContext&) {
+                std::map<std::string, int> by_node;
+                int errors = 0;
+                for (int i = 0; i < n; ++i) {
+                    auto answer = Distributor::named("workers").ask_one(std::string{"who"});
+                    if (answer.is_err()) {
+                        ++errors;
+                        continue;
+                    }
+                    auto reply = std::move(answer).unwrap().get_for(std::chrono::seconds{10});
+                    if (reply.is_err()) {
+                        ++errors;
+                        continue;
+                    }
+                    auto text = std::move(reply).unwrap().msg().downcast_ref<std::string>();
+                    if (text == nullptr) continue;
+                    ++by_node[text->substr(0, text->find(':'))];
+                }
+                std::string line = "distribute errors=" + std::to_string(errors);
+                for (const auto& [node, count] : by_node) line += " " + node + "=" + std::to_string(count);
+                say(line);
+            });
         } else if (command == "subscribe") {
             cluster.subscribe(events);
             say("subscribe ok");

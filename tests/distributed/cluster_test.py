@@ -179,6 +179,25 @@ def death_watch(binary, nodes):
     check(not any(line.startswith("event terminated") for line in a.unread), f"one notice per watch: {a.unread}")
 
 
+def distributor(binary, nodes):
+    """A distributor spans the cluster: asks through it reach the workers of every node in turn; a lost node's workers
+    leave it."""
+    a, b, c = nodes
+    formation(binary, nodes)
+    # Two workers on each of three nodes, round robin: 60 asks give each node 20.
+    deadline = time.monotonic() + 10
+    while True:
+        line = a.ask("distribute 60", timeout=60)
+        if line == "distribute errors=0 a=20 b=20 c=20" or time.monotonic() > deadline:
+            break  # memberships of the others may still be on their way just after the mesh formed
+    check(line == "distribute errors=0 a=20 b=20 c=20", f"asks spread over the cluster: {line}")
+    c.kill()
+    a.ask("subscribe")
+    a.expect("event down c", TIMEOUT_MS / 1000 * 3)
+    line = a.ask("distribute 40", timeout=60)
+    check(line == "distribute errors=0 a=20 b=20", f"without c: {line}")
+
+
 def leave(binary, nodes):
     """A node that leaves is seen leaving at once, not after the timeout."""
     a, b, c = nodes
@@ -217,7 +236,7 @@ def malformed(binary, nodes):
     check(a.proc.poll() is None, "a is alive")
 
 
-SCENARIOS = {f.__name__: f for f in (formation, messaging, node_down, death_watch, leave, malformed)}
+SCENARIOS = {f.__name__: f for f in (formation, messaging, node_down, death_watch, distributor, leave, malformed)}
 
 
 def main():
