@@ -26,14 +26,14 @@ def free_port():
 
 
 class Node:
-    def __init__(self, binary, name, port, seeds):
+    def __init__(self, binary, name, port, seeds, host="127.0.0.1", prefix=()):
         self.name = name
-        self.address = f"127.0.0.1:{port}"
+        self.address = f"{host}:{port}"
         self.log = []
         self.unread = []
         self.lines = queue.Queue()
         self.proc = subprocess.Popen(
-            [binary, name, self.address, ",".join(seeds), str(HEARTBEAT_MS), str(TIMEOUT_MS)],
+            [*prefix, binary, name, self.address, ",".join(seeds), str(HEARTBEAT_MS), str(TIMEOUT_MS)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1)
         threading.Thread(target=self._pump, daemon=True).start()
         ready = self.expect("ready", 10)
@@ -115,7 +115,7 @@ def messaging(binary, nodes):
     """Remote tell keeps order and count; remote ask round-trips 1000 payloads, each answer signed by its replier."""
     a, b, c = nodes
     formation(binary, nodes)
-    check(b.ask("tells a 20000", timeout=60) == "tells count=20000 ordered=yes refused=0", "tells b -> a")
+    check(b.ask("tells a 100000", timeout=120) == "tells count=100000 ordered=yes refused=0", "tells b -> a")
     check(c.ask("tells b 5000", timeout=60) == "tells count=5000 ordered=yes refused=0", "tells c -> b")
     check(a.ask("asks c 1000", timeout=60) == "asks right=1000 signed=1000", "asks a -> c")
     # Names: found, unknown actor, unknown node.
