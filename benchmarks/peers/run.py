@@ -44,18 +44,19 @@ PEER_PACKAGES = ["golang-go", "erlang-base", "libcaf-dev", "librust-tokio-dev", 
 
 # Our benchmark executables (benchmarks/<name>.cpp) this suite runs.
 OUR_TARGETS = ["skynet", "yield_storm", "spawn_rate", "idle_cpu", "ping_pong", "n_to_one", "restart_storm",
-               "idle_actors", "thread_ring", "big", "echo_server"]
+               "idle_actors", "thread_ring", "big", "echo_server", "remote"]
 
 # Parameters, scaled to a 2-vCPU VM so that the full run stays under 15 minutes. `smoke`: seconds in all.
 PARAMS = {
     "full": dict(runs=5, yield_procs=200, yields=1000, spawn_batch=1000, spawn_batches=100, skynet=1000000,
                  pp=200000, window=100, n1_senders=2, n1_messages=500000, big_actors=100, big_pings=2000,
                  ring_actors=100, ring_hops=200000, restarts=30000, every=1, idle_n=100000, idle_ms=1000,
-                 echo_seconds=2.0, switches=10000000, bounces=200000, wakes=5000),
+                 echo_seconds=2.0, switches=10000000, bounces=200000, wakes=5000, remote_n=20000,
+                 remote_messages=500000),
     "smoke": dict(runs=1, yield_procs=20, yields=100, spawn_batch=100, spawn_batches=10, skynet=1000, pp=1000,
                   window=10, n1_senders=2, n1_messages=1000, big_actors=10, big_pings=100, ring_actors=10,
                   ring_hops=1000, restarts=1000, every=2, idle_n=1000, idle_ms=100, echo_seconds=0.2,
-                  switches=10000, bounces=1000, wakes=100),
+                  switches=10000, bounces=1000, wakes=100, remote_n=100, remote_messages=1000),
 }
 
 # key: (title, unit, lower is better)
@@ -78,6 +79,8 @@ WORKLOADS = {
     "restart": ("restart storm", "per_s", False),
     "echo_1": ("TCP echo 1 KiB, 1 connection", "per_s", False),
     "echo_64": ("TCP echo 1 KiB, 64 connections", "per_s", False),
+    "remote_ping_pong": ("remote ping-pong round trip, two nodes", "ns", True),
+    "remote_tell": ("remote tell throughput, two nodes", "per_s", False),
     "idle_memory": ("memory per idle actor", "B", True),
     "idle_cpu": ("idle CPU", "%", True),
 }
@@ -154,7 +157,8 @@ def build(build_dir, only):
         ebin = os.path.join(pdir, "ebin")
         os.makedirs(ebin, exist_ok=True)
         step("erlang", [["erlc", "-o", ebin, os.path.join(PEERS, "erlang", "bastion_peer.erl"),
-                         os.path.join(PEERS, "erlang", "bastion_peer_echo.erl")]])
+                         os.path.join(PEERS, "erlang", "bastion_peer_echo.erl"),
+                         os.path.join(PEERS, "erlang", "bastion_peer_remote.erl")]])
     if "caf" in only:
         step("caf", [["g++", "-std=c++17", "-O2", "-o", os.path.join(pdir, "caf-peer"),
                       os.path.join(PEERS, "caf", "caf_peer.cpp"), "-lcaf_core", "-pthread"]])
@@ -248,6 +252,12 @@ def plan(build_dir, p):
                 sum([[f"--{k}", str(v)] for k, v in o.items()], []), rename, processes)
         job("tokio", label, [f"{pdir}/tokio-peer", name, "--runs", r, "--threads", str(workers)] +
             sum([[f"--{k}", str(v)] for k, v in o.items()], []), rename, processes)
+    # Two nodes, two processes, on loopback: ours over the cluster layer, Erlang over its distribution.
+    job("bastion", "remote", [f"{b}/remote", "--n", str(p["remote_n"]), "--messages", str(p["remote_messages"]),
+                              "--runs", runs])
+    job("erlang", "remote", ["erl", "-noshell", "-name", "client@127.0.0.1", "-setcookie", "bastion", "-pa",
+                             f"{pdir}/ebin", "-run", "bastion_peer_remote", "main", runs, str(p["remote_n"]),
+                             str(p["remote_messages"]), "-s", "init", "stop"])
     job("erlang", "restart", ["erl", "-noshell", "+S", "2:2", "-pa", f"{pdir}/ebin", "-run", "bastion_peer",
                               "main", "restart", runs, f"restarts={p['restarts']}", f"every={p['every']}",
                               "-s", "init", "stop"])
@@ -435,6 +445,7 @@ TARGETS = [
     ("ping-pong round trip ≤ 0.25 × Erlang (one scheduler)", "ping_pong_same", "erlang", lambda r: r <= 0.25),
     ("ping-pong round trip ≤ 0.1 × CAF (one thread)", "ping_pong_same", "caf", lambda r: r <= 0.1),
     ("spawn rate ≥ Go", "spawn", "go", lambda r: r >= 1),
+    ("remote tell throughput ≥ 2 × Erlang distribution", "remote_tell", "erlang", lambda r: r >= 2),
     ("ask (1 s timeout) ≤ 2 × ping-pong (ours, one worker)", "ask", "ping_pong_same/bastion", lambda r: r <= 2),
     ("restart storm ≥ 10 × Erlang's restarts/s", "restart", "erlang", lambda r: r >= 10),
     ("TCP echo, 64 connections ≥ 0.9 × raw liburing", "echo_64", "liburing", lambda r: r >= 0.9),
