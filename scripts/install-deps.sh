@@ -8,6 +8,7 @@ packages=(
   libboost-dev libboost-fiber-dev libboost-context-dev
   libhwloc-dev liburing-dev doctest-dev
   libmsgpack-cxx-dev
+  libcurl4-openssl-dev nlohmann-json3-dev etcd-server iproute2
   doxygen
 )
 

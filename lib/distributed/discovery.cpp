@@ -5,6 +5,7 @@ namespace bastion::distributed::detail {
 std::vector<std::unique_ptr<Discovery>> make_discoveries(const ClusterConfig& config) {
     std::vector<std::unique_ptr<Discovery>> providers;
     if (!config.seeds.addresses.empty()) providers.push_back(make_seeds_discovery(config.seeds));
+    if (config.etcd) providers.push_back(make_etcd_discovery(*config.etcd));
     return providers;
 }
 

@@ -31,6 +31,9 @@ public:
 };
 
 std::unique_ptr<Discovery> make_seeds_discovery(const Seeds& seeds);
+/// Announces the node under `etcd.prefix` with a lease it renews and watches the prefix, on a thread of its own
+/// (lib/distributed/etcd.cpp); errors go to stderr, once per change, and it retries until stopped.
+std::unique_ptr<Discovery> make_etcd_discovery(const Etcd& etcd);
 
 /// The providers `config` asks for, in a fixed order: seeds (if any), then etcd (if configured).
 std::vector<std::unique_ptr<Discovery>> make_discoveries(const ClusterConfig& config);

@@ -95,6 +95,12 @@ LetterPtr Peer::send(const ActorCell& to, std::uint64_t expected, LetterPtr lett
                             ": the type is not a remote message (BASTION_REMOTE_MESSAGE); it was handed back");
                 return letter;
             }
+            if (out.size() - start - 4 > node.config.max_frame_size) {  // the receiver would drop the whole link
+                out.truncate(start);
+                node.report("cannot send a " + payload_name(*letter->type) + " to " + name + ": it encodes to more than " +
+                            "max_frame_size (" + std::to_string(node.config.max_frame_size) + " bytes); it was handed back");
+                return letter;
+            }
             out.end();
         } catch (const std::exception& error) {
             out.truncate(start);
@@ -122,6 +128,13 @@ LetterPtr Peer::send_reply(std::uint64_t request, LetterPtr reply) noexcept {
                 node.report("cannot answer " + name + " with a " + payload_name(*reply->type) +
                             ": the type is not a remote message (BASTION_REMOTE_MESSAGE)");
                 out.begin(FrameKind::NoReply, 2).pack(request).pack("the reply's type is not a remote message");
+                out.end();
+                wake = current;
+            } else if (out.size() - start - 4 > node.config.max_frame_size) {
+                out.truncate(start);
+                node.report("cannot answer " + name + " with a " + payload_name(*reply->type) +
+                            ": it encodes to more than max_frame_size");
+                out.begin(FrameKind::NoReply, 2).pack(request).pack("the reply is over max_frame_size");
                 out.end();
                 wake = current;
             } else {
@@ -178,6 +191,20 @@ void Peer::send_monitor(const ActorCell& proxy, std::uint64_t expected, const Re
         }
     }
     if (!posted) (void)bastion::detail::tell(watcher.cell(), RefAddr{actor}, Terminated{ChildRef{actor}, ExitReason::NodeDown});
+}
+
+void Peer::renew_watches() noexcept {
+    try {
+        (void)post([&](FrameWriter& out) {
+            for (const Watch& watch : watches) {
+                out.begin(FrameKind::Monitor, 2);
+                out.pack_id(watch.actor->id);
+                node.pack_ref(out, watch.watcher);
+                out.end();
+            }
+        });
+    } catch (const std::exception&) {  // out of memory: those watches wait for the member to go Down
+    }
 }
 
 void Peer::deliver_terminated(const BastionId& actor, const std::shared_ptr<ActorCell>& watcher, ExitReason reason) {
@@ -326,10 +353,21 @@ void Node::maintain() {
                 }
             }
         }
-        // What the providers know and this node is not linked to yet, by address (a seed has no name).
+        // What the providers know and this node is not linked to yet. A named advert becomes a known member, dialed
+        // by the rule above (the smaller name dials, backing off); a seed has only an address, and is dialed as such.
         for (const auto& provider : discoveries_) {
             for (const Advert& advert : provider->view()) {
                 std::lock_guard guard{lock_};
+                if (!advert.name.empty()) {
+                    if (advert.name == name) continue;
+                    auto peer = peer_named(advert.name);
+                    if (peer->link || peer->dialing) continue;
+                    if (peer->left && advert.incarnation == peer->incarnation) continue;  // gone, until it restarts
+                    peer->left = false;
+                    peer->address = advert.address;
+                    if (peer->last_heard == Clock::time_point{}) peer->last_heard = now;
+                    continue;
+                }
                 const std::string& target = advert.address;
                 if (advert.name == name || target == address || target.empty() || seeds_dialing_.contains(target) ||
                     std::find(self_addresses_.begin(), self_addresses_.end(), target) != self_addresses_.end()) {
@@ -427,6 +465,14 @@ void Node::handshake(io::Handle<io::TcpStream> stream, bool dialed, std::shared_
                "\", protocol " + std::to_string(theirs->version));
         return;
     }
+    if (theirs->node == name && theirs->incarnation != incarnation) {
+        // Another node with this name: both sides say so (the acceptor answers its Hello first), and neither links.
+        done_dialing();
+        report("refused a link with " + std::string{theirs->address} + ", which is also called \"" + name +
+               "\": node names must be unique in a cluster");
+        if (!dialed) (void)stream.write_all(io::ConstBuffer{hello.data(), hello.size()}, config.heartbeat_timeout);
+        return;
+    }
     if (theirs->node == name) {  // a seed that is this node
         done_dialing();
         std::lock_guard guard{lock_};
@@ -441,11 +487,17 @@ void Node::handshake(io::Handle<io::TcpStream> stream, bool dialed, std::shared_
     }
     auto link = std::make_shared<Link>(std::move(stream), dialed ? name : std::string{theirs->node});
     std::shared_ptr<Peer> peer;
+    Attached attached = Attached::Refused;
     {
         std::lock_guard guard{lock_};
         if (expected) expected->dialing = false;
-        if (leaving_ || !attach(*theirs, link, peer)) return;
+        if (!leaving_) attached = attach(*theirs, link, peer);
     }
+    if (attached == Attached::Refused) return;
+    // What crossed the broken link is gone: its distributor memberships are announced afresh on this one (after the
+    // old ones are forgotten, before this link's reader runs) and the watches of its actors are sent again.
+    forget_routes(*peer);
+    peer->renew_watches();
     auto self = shared_from_this();
     auto sys = system.lock();
     if (!sys) return;
@@ -454,12 +506,13 @@ void Node::handshake(io::Handle<io::TcpStream> stream, bool dialed, std::shared_
         [self, peer, link, reader = std::move(reader)]() mutable { self->run_reader(peer, link, std::move(reader)); });
     gossip(peer);
     announce_routes(*peer);
-    notify(MemberUp{member_of(*peer)});
+    if (attached == Attached::CameUp) notify(MemberUp{member_of(*peer)});
 }
 
-bool Node::attach(const Hello& hello, const std::shared_ptr<Link>& link, std::shared_ptr<Peer>& peer) {
+Node::Attached Node::attach(const Hello& hello, const std::shared_ptr<Link>& link, std::shared_ptr<Peer>& peer) {
     peer = peer_named(hello.node);
     const auto now = Clock::now();
+    bool came_up = peer->state == MemberState::Down || peer->incarnation != hello.incarnation;
     if (peer->incarnation != hello.incarnation) {
         if (peer->incarnation != 0 && peer->state != MemberState::Down) {
             // The member restarted: everything addressed to its previous run is gone.
@@ -471,8 +524,9 @@ bool Node::attach(const Hello& hello, const std::shared_ptr<Link>& link, std::sh
         peer->incarnation = hello.incarnation;
     } else if (peer->link && !peer->link->closed.load()) {
         // Two links to the same run (both sides dialed): keep the one dialed by the smaller name, on both sides.
-        if (peer->link->dialer < link->dialer) return false;
+        if (peer->link->dialer < link->dialer) return Attached::Refused;
         peer->link->close();
+        came_up = false;
     }
     peer->address = std::string{hello.address};
     peer->left = false;
@@ -486,7 +540,7 @@ bool Node::attach(const Hello& hello, const std::shared_ptr<Link>& link, std::sh
         peer->accepting = true;
     }
     changed_.notify_all();
-    return true;
+    return came_up ? Attached::CameUp : Attached::Relinked;
 }
 
 std::shared_ptr<Peer> Node::peer_named(std::string_view peer_name) {

@@ -105,6 +105,9 @@ public:
         return true;
     }
 
+    /// Sends the Monitor of every watch again (on a new link: those queued on a broken one were lost with it; a watch
+    /// that arrives twice is answered twice, and the second answer finds no watch left here).
+    void renew_watches() noexcept;
     /// Asks the member to tell `watcher` when the actor `proxy` stands for stops; if the member is Down, tells it
     /// NodeDown at once.
     void send_monitor(const ActorCell& proxy, std::uint64_t incarnation, const RefAddr& watcher) noexcept;
@@ -216,7 +219,8 @@ private:
     /// Runs the handshake on a fresh connection and, if it is accepted, the link.
     void handshake(io::Handle<io::TcpStream> stream, bool dialed, std::shared_ptr<Peer> expected);
     /// Makes `link` the peer's link (or refuses it, if the peer already has a better one). Under lock_.
-    bool attach(const Hello& hello, const std::shared_ptr<Link>& link, std::shared_ptr<Peer>& peer);
+    enum class Attached { Refused, Relinked, CameUp };
+    Attached attach(const Hello& hello, const std::shared_ptr<Link>& link, std::shared_ptr<Peer>& peer);
     void run_reader(std::shared_ptr<Peer> peer, std::shared_ptr<Link> link, FrameReader reader);
     void run_writer(std::shared_ptr<Peer> peer, std::shared_ptr<Link> link);
     void on_frame(Peer& peer, Link& link, Frame& frame);

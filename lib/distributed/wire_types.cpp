@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <iostream>
 #include <mutex>
+#include <type_traits>
 #include <string>
 #include <typeindex>
 #include <unordered_map>
@@ -70,6 +71,12 @@ const bool standard_types_registered = [] {
     register_wire_type(wire_type_of<std::uint16_t>("u16"));
     register_wire_type(wire_type_of<std::uint32_t>("u32"));
     register_wire_type(wire_type_of<std::uint64_t>("u64"));
+    // Where `long long` is not `std::int64_t` (LP64: that is `long`), it is a type of its own, with a name of its own.
+    if constexpr (!std::is_same_v<long long, std::int64_t>) register_wire_type(wire_type_of<long long>("longlong"));
+    if constexpr (!std::is_same_v<unsigned long long, std::uint64_t>) {
+        register_wire_type(wire_type_of<unsigned long long>("ulonglong"));
+    }
+    register_wire_type(wire_type_of<char>("char"));
     register_wire_type(wire_type_of<float>("f32"));
     register_wire_type(wire_type_of<double>("f64"));
     register_wire_type(wire_type_of<std::string>("string"));

@@ -3,20 +3,29 @@
 
     cluster_test.py CLUSTER_NODE SCENARIO
 
-Every wait has a deadline; a scenario fails with the lines the nodes printed.
+Every wait has a deadline; a scenario fails with the lines the nodes printed. The etcd_* scenarios run a real etcd
+(a single member on loopback, in a fresh data dir) and are skipped (exit 77) where the etcd binary is absent.
 """
 
+import base64
+import json
 import os
 import queue
+import shutil
 import signal
 import socket
 import struct
 import subprocess
 import sys
+import tempfile
 import threading
 import time
+import urllib.request
 
 HEARTBEAT_MS, TIMEOUT_MS = 100, 1000  # fast failure detection, so the kill tests finish quickly
+ETCD_TTL_S = 2  # the lease TTL cluster_node asks for (the smallest etcd grants with its default election timeout)
+ETCD_PREFIX = "/bastion/nodes/"  # Etcd::prefix's default
+SKIP = 77  # Meson's exit code for a skipped test
 
 
 def free_port():
@@ -26,14 +35,15 @@ def free_port():
 
 
 class Node:
-    def __init__(self, binary, name, port, seeds, host="127.0.0.1", prefix=()):
+    def __init__(self, binary, name, port, seeds, host="127.0.0.1", prefix=(), etcd_url=None):
         self.name = name
         self.address = f"{host}:{port}"
         self.log = []
         self.unread = []
         self.lines = queue.Queue()
+        extra = [f"etcd={etcd_url}"] if etcd_url else []
         self.proc = subprocess.Popen(
-            [*prefix, binary, name, self.address, ",".join(seeds), str(HEARTBEAT_MS), str(TIMEOUT_MS)],
+            [*prefix, binary, name, self.address, ",".join(seeds) or "-", str(HEARTBEAT_MS), str(TIMEOUT_MS), *extra],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1)
         threading.Thread(target=self._pump, daemon=True).start()
         ready = self.expect("ready", 10)
@@ -89,6 +99,83 @@ class Node:
 def check(condition, what):
     if not condition:
         raise AssertionError(what)
+
+
+def wait_until(predicate, timeout, what, every=0.05):
+    """Polls `predicate` until it returns something true (returned), failing after `timeout` seconds naming `what`."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() >= deadline:
+            raise AssertionError(f"not within {timeout}s: {what}")
+        time.sleep(every)
+
+
+def etcd_binary():
+    return shutil.which("etcd")
+
+
+class EtcdServer:
+    """A single-member etcd (3.4) on loopback, with its own data dir and ports; kill() and start() again restart it on
+    the same data, as a crash would."""
+
+    def __init__(self, binary):
+        self.binary = binary
+        self.dir = tempfile.mkdtemp(prefix="bastion-etcd-")
+        self.url = f"http://127.0.0.1:{free_port()}"
+        self.peer_url = f"http://127.0.0.1:{free_port()}"
+        self.log_path = os.path.join(self.dir, "etcd.log")
+        self.proc = None
+        self.start()
+
+    def start(self, timeout=30):
+        with open(self.log_path, "a") as log:
+            self.proc = subprocess.Popen(
+                [self.binary, "--name", "bastion-test", "--data-dir", os.path.join(self.dir, "data"),
+                 "--listen-client-urls", self.url, "--advertise-client-urls", self.url,
+                 "--listen-peer-urls", self.peer_url, "--initial-advertise-peer-urls", self.peer_url,
+                 "--initial-cluster", f"bastion-test={self.peer_url}", "--initial-cluster-state", "new",
+                 "--initial-cluster-token", "bastion-test"],
+                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
+        wait_until(self.healthy, timeout, f"etcd answering {self.url}/health")
+
+    def healthy(self):
+        if self.proc.poll() is not None:
+            raise AssertionError(f"etcd exited with {self.proc.returncode}:\n{self.log_tail()}")
+        try:
+            with urllib.request.urlopen(f"{self.url}/health", timeout=1) as reply:
+                return json.load(reply).get("health") == "true"
+        except (OSError, ValueError):  # refused, 503 while it has no leader, or a half-written answer
+            return False
+
+    def call(self, method, body):
+        request = urllib.request.Request(f"{self.url}/v3/{method}", json.dumps(body).encode(),
+                                         {"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=5) as reply:
+            return json.load(reply)
+
+    def nodes(self):
+        """The adverts under the cluster's prefix, by node name, read through the gateway as any client would."""
+        encode = lambda text: base64.b64encode(text.encode()).decode()
+        end = ETCD_PREFIX[:-1] + chr(ord(ETCD_PREFIX[-1]) + 1)
+        reply = self.call("kv/range", {"key": encode(ETCD_PREFIX), "range_end": encode(end)})
+        return {base64.b64decode(kv["key"]).decode()[len(ETCD_PREFIX):]: json.loads(base64.b64decode(kv["value"]))
+                for kv in reply.get("kvs", [])}
+
+    def kill(self):
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait()
+
+    def log_tail(self, lines=40):
+        with open(self.log_path, errors="replace") as log:
+            return "".join(log.readlines()[-lines:])
+
+    def close(self):
+        if self.proc and self.proc.poll() is None:
+            self.kill()
+        shutil.rmtree(self.dir, ignore_errors=True)
 
 
 def start_cluster(binary, names):
@@ -236,26 +323,137 @@ def malformed(binary, nodes):
     check(a.proc.poll() is None, "a is alive")
 
 
-SCENARIOS = {f.__name__: f for f in (formation, messaging, node_down, death_watch, distributor, leave, malformed)}
+# Discovery through etcd: the nodes have no seeds, only etcd's URL; each holds a key under the prefix, bound to a lease
+# with a TTL of ETCD_TTL_S, and watches the prefix.
+
+def start_etcd_cluster(binary, names, etcd):
+    return [Node(binary, name, free_port(), [], etcd_url=etcd.url) for name in names]
+
+
+def check_adverts(etcd, nodes, timeout=10):
+    """Waits until etcd lists exactly `nodes`, each with its address and current incarnation."""
+    want = {n.name: {"name": n.name, "address": n.address, "incarnation": int(n.incarnation)} for n in nodes}
+    wait_until(lambda: etcd.nodes() == want, timeout, f"etcd listing {sorted(want)} as they are now")
+
+
+def etcd_formation(binary, nodes, etcd):
+    """Three nodes with no seeds find each other through etcd and form a full mesh; each is listed under the prefix."""
+    formation(binary, nodes)
+    check_adverts(etcd, nodes)
+
+
+def etcd_node_down(binary, nodes, etcd):
+    """kill -9 a member: the links mark it Down, and its key goes when its lease expires; restarted, it rejoins
+    through etcd alone."""
+    a, b, c = nodes
+    etcd_formation(binary, nodes, etcd)
+    for node in (a, b):
+        node.ask("subscribe")
+    killed_at = time.monotonic()
+    c.kill()
+    for node in (a, b):
+        down = node.expect("event down c", TIMEOUT_MS / 1000 * 3)
+        check(down == "event down c timeout", f"{node.name}: {down}")
+    check(members(a).get("c") == "Down", "a lists c as Down")
+    # Renewed every TTL/3, the lease lapses at most a TTL after the kill; etcd sweeps expired leases every 500 ms and
+    # deletes their keys through its log (an fsync): 2 s of slack for that on a busy machine.
+    wait_until(lambda: "c" not in etcd.nodes(), ETCD_TTL_S + 2 - (time.monotonic() - killed_at),
+               "c's key gone from etcd once its lease lapsed")
+    check(set(etcd.nodes()) == {"a", "b"}, f"a and b still listed: {sorted(etcd.nodes())}")
+    # The same name, a new run, on a new port: nothing tells the others where it is but etcd.
+    c2 = Node(binary, "c", free_port(), [], etcd_url=etcd.url)
+    nodes[2] = c2
+    for node in (a, b):
+        node.expect(f"event up c {c2.incarnation}", 10)
+    check(c2.ask("wait 2 10000") == "wait ok", "c rejoined the mesh")
+    check(members(a).get("c") == "Alive" and members(b).get("c") == "Alive", "a and b list c as Alive again")
+    check_adverts(etcd, nodes)
+    check(b.ask("tells c 100", timeout=30) == "tells count=100 ordered=yes refused=0", "tells to the new c")
+
+
+def etcd_reports(node):
+    return [line for line in node.log if line.startswith("bastion: etcd:")]
+
+
+def etcd_restart(binary, nodes, etcd):
+    """etcd crashes (kill -9) and comes back on the same data dir: the links stay up meanwhile, the nodes report the
+    outage and the recovery (once each, not once per retry), every key is there again, and a node started afterwards
+    joins through etcd."""
+    etcd_formation(binary, nodes, etcd)
+    for node in nodes:
+        node.ask("subscribe")
+    etcd.kill()
+    for node in nodes:
+        node.expect("bastion: etcd:", 10)  # each noticed the outage
+    # Longer than a lease's TTL and than the heartbeat timeout: the links do not depend on etcd.
+    outage_end = time.monotonic() + max(ETCD_TTL_S, TIMEOUT_MS / 1000) + 0.5
+    while time.monotonic() < outage_end:
+        for node in nodes:
+            seen = members(node)
+            check(seen == {n.name: "Alive" for n in nodes if n is not node}, f"{node.name} during the outage: {seen}")
+        time.sleep(0.2)  # sampling a window, not waiting for anything
+    for node in nodes:
+        lost = [line for line in node.unread if line.startswith("event down")]
+        check(not lost, f"{node.name} lost a member: {lost}")
+    etcd.start()
+    for node in nodes:
+        back = node.expect("bastion: etcd:", 15)
+        while ": back;" not in back:  # perhaps another error while etcd elects itself, then the recovery
+            back = node.expect("bastion: etcd:", 15)
+    # A few lines each, not one per retry (the backoff retried about ten times during the outage).
+    for node in nodes:
+        check(len(etcd_reports(node)) <= 5, f"{node.name} reported too often: {etcd_reports(node)}")
+    check_adverts(etcd, nodes)  # every key is back (its lease survived the restart, or a new one was granted)
+    # Membership through etcd works again: a newcomer that knows only etcd joins everyone.
+    d = Node(binary, "d", free_port(), [], etcd_url=etcd.url)
+    nodes.append(d)
+    check(d.ask("wait 3 15000") == "wait ok", "d joined a, b and c through etcd")
+    for node in nodes[:3]:
+        node.expect(f"event up d {d.incarnation}", 10)
+    for node in nodes:
+        seen = members(node)
+        check(seen == {n.name: "Alive" for n in nodes if n is not node}, f"{node.name} sees {seen}")
+    check_adverts(etcd, nodes)
+    check(d.ask("tells a 100", timeout=30) == "tells count=100 ordered=yes refused=0", "tells d -> a")
+
+
+ETCD_SCENARIOS = (etcd_formation, etcd_node_down, etcd_restart)
+SCENARIOS = {f.__name__: f for f in (formation, messaging, node_down, death_watch, distributor, leave, malformed,
+                                     *ETCD_SCENARIOS)}
 
 
 def main():
     binary, scenario = sys.argv[1], sys.argv[2]
-    nodes = start_cluster(binary, ["a", "b", "c"])
+    run = SCENARIOS[scenario]
+    etcd, nodes = None, []
+    found = etcd_binary() if run in ETCD_SCENARIOS else None
+    if run in ETCD_SCENARIOS and found is None:
+        print(f"{scenario}: SKIP: no etcd binary (Debian's etcd-server; scripts/install-deps.sh installs it)")
+        return SKIP
     try:
-        SCENARIOS[scenario](binary, nodes)
+        if run in ETCD_SCENARIOS:
+            etcd = EtcdServer(found)
+            nodes.extend(start_etcd_cluster(binary, ["a", "b", "c"], etcd))
+            run(binary, nodes, etcd)
+        else:
+            nodes.extend(start_cluster(binary, ["a", "b", "c"]))
+            run(binary, nodes)
         print(f"{scenario}: ok")
     except AssertionError as error:
         print(f"{scenario}: FAILED: {error}")
         for node in nodes:
             print(f"--- {node.name} ({node.address})")
             print("\n".join(node.log[-60:]))
+        if etcd:
+            print(f"--- etcd ({etcd.url})")
+            print(etcd.log_tail())
         return 1
     finally:
         for node in nodes:
             node.quit()
+        if etcd:
+            etcd.close()
     return 0
-
 
 if __name__ == "__main__":
     sys.exit(main())
