@@ -47,10 +47,10 @@ configure build -Dbuildtype=release
 run_suite build
 
 if [ "$sanitize" = 1 ]; then
-  # The consumer tests rebuild the library themselves and gain nothing from sanitizers.
+  # The consumer tests rebuild the library themselves and gain nothing from sanitizers; the fuzzer brings its own.
   configure build-asan -Dbuildtype=debugoptimized -Db_sanitize=address,undefined -Db_lundef=false -Dbenchmarks=false
   ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-    run_suite build-asan --no-suite consumer
+    run_suite build-asan --no-suite consumer --no-suite fuzz
 fi
 
 # The peers' smoke run reuses the optimized build (its benchmarks are built already); figures mean nothing.

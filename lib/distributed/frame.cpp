@@ -122,15 +122,45 @@ FrameBody body_of(std::span<const msgpack::object> fields) {
     malformed("unknown frame kind " + std::to_string(kind));
 }
 
+// A first pass that builds nothing: MessagePack's decoder reserves room for every element a container header claims
+// before it reads any, so nested headers claiming the frame's size each would make a small frame allocate a great deal.
+// Every element takes at least one byte of its own, so all the containers of an honest frame together claim no more
+// elements than the frame has bytes; no honest frame nests deeply either.
+class ClaimBudget : public msgpack::null_visitor {
+public:
+    explicit ClaimBudget(std::size_t bytes) noexcept : left_{bytes} {}
+    bool start_array(std::uint32_t elements) { return enter(elements); }
+    bool end_array() noexcept { return leave(); }
+    bool start_map(std::uint32_t pairs) { return enter(std::uint64_t{pairs} * 2); }
+    bool end_map() noexcept { return leave(); }
+
+private:
+    bool enter(std::uint64_t elements) noexcept {
+        if (++depth_ > max_depth || elements > left_) return false;
+        left_ -= elements;
+        return true;
+    }
+    bool leave() noexcept {
+        --depth_;
+        return true;
+    }
+    static constexpr std::size_t max_depth = 32;
+    std::uint64_t left_;
+    std::size_t depth_ = 0;
+};
+
 }  // namespace
 
 Frame decode_frame(std::span<const char> body) {
-    // No container can hold more elements than the frame has bytes, and no honest frame nests deeply: these limits
-    // keep a forged length from making the decoder allocate more than the frame's size.
     const std::size_t n = body.size();
+    std::size_t offset = 0;
+    ClaimBudget budget{n};
+    if (!msgpack::parse(body.data(), n, offset, budget)) {
+        malformed("not MessagePack, cut short, nested too deeply, or containers claim more elements than it has bytes");
+    }
     const msgpack::unpack_limit limit{n, n, n, n, n, 32};
     Frame frame;
-    std::size_t offset = 0;
+    offset = 0;
     try {
         frame.handle = msgpack::unpack(body.data(), n, offset, nullptr, nullptr, limit);
     } catch (const std::bad_alloc&) {

@@ -629,6 +629,9 @@ void Node::run_reader(std::shared_ptr<Peer> peer, std::shared_ptr<Link> link, Fr
     } catch (const FrameError& error) {
         why = error.what();
         report("closing the link to " + peer->name + ": " + why);
+    } catch (const std::bad_alloc&) {
+        why = "out of memory decoding a frame";
+        report("closing the link to " + peer->name + ": " + why);
     }
     link_lost(peer, link, why);
 }

@@ -144,6 +144,20 @@ TEST_CASE("malformed bodies are FrameErrors that say what is wrong") {
     CHECK(error_of(deep).find("malformed") != std::string::npos);
 }
 
+TEST_CASE("nested headers claiming more elements than the frame has bytes are refused before anything is built") {
+    // 31 maps, each claiming 4092 pairs, in 4 KiB: MessagePack would reserve room for all of them (about 2000 times the
+    // frame's size) before finding the frame cut short.
+    std::string body;
+    for (int i = 0; i < 31; ++i) body += bytes({0xdf, 0x00, 0x00, 0x0f, 0xfc});
+    body.resize(4092, '\0');
+    try {
+        (void)decode(body);
+        FAIL("decoded");
+    } catch (const FrameError& error) {
+        CHECK(std::string{error.what()}.find("claim more elements") != std::string::npos);
+    }
+}
+
 TEST_CASE("every truncation of a valid frame is refused") {
     const BastionId chain[] = {NIL_ID, BastionId::new_v4()};
     FrameWriter out;
