@@ -285,6 +285,32 @@ def distributor(binary, nodes):
     check(line == "distribute errors=0 a=20 b=20", f"without c: {line}")
 
 
+def relink(binary, nodes):
+    """A link that breaks while its member stays up is dialed again at once: the member never goes Down, is not
+    announced up again, a death watch made before the break still fires, and messages flow on the new link."""
+    a, b, c = nodes
+    formation(binary, nodes)
+    a.ask("subscribe")
+    a.expect("event up b", 5)
+    watched = a.ask("watch b").split()[1]
+    # Destroy the a-b connection in the kernel, as a broken network would. b dialed a, its seed: b's end of it is
+    # b's socket whose peer is a's listening port.
+    a_port = a.address.rsplit(":", 1)[1]
+    listing = subprocess.run(["ss", "-tnpH", "state", "established"], capture_output=True, text=True).stdout
+    ends = [line.split() for line in listing.splitlines() if f"pid={b.proc.pid}," in line]
+    ours = [(local, peer) for _, _, local, peer, *_ in ends if peer.endswith(f":{a_port}")]
+    check(len(ours) == 1, f"one a-b connection among b's: {ends}")
+    local, peer = ours[0]
+    killed = subprocess.run(["ss", "-K", "src", "127.0.0.1", "sport", "=", local.rsplit(":", 1)[1],
+                             "dst", "127.0.0.1", "dport", "=", peer.rsplit(":", 1)[1]], capture_output=True, text=True)
+    check(killed.returncode == 0 and "ESTAB" in killed.stdout, f"ss -K: {killed.stdout} {killed.stderr}")
+    check(a.ask("wait 2 5000") == "wait ok", "a linked to b again")
+    check(b.ask("stop_counter") == "stop_counter ok", "b stops its counter")
+    check(a.expect("event terminated", 10) == f"event terminated {watched} Stopped", "the watch survived the break")
+    check(a.ask("tells b 100", timeout=30).startswith("tells "), "messages flow on the new link")
+    check(not any(line.startswith(("event down b", "event up b")) for line in a.unread), f"no down/up: {a.unread}")
+
+
 def leave(binary, nodes):
     """A node that leaves is seen leaving at once, not after the timeout."""
     a, b, c = nodes
@@ -418,7 +444,7 @@ def etcd_restart(binary, nodes, etcd):
 
 
 ETCD_SCENARIOS = (etcd_formation, etcd_node_down, etcd_restart)
-SCENARIOS = {f.__name__: f for f in (formation, messaging, node_down, death_watch, distributor, leave, malformed,
+SCENARIOS = {f.__name__: f for f in (formation, messaging, node_down, death_watch, distributor, relink, leave, malformed,
                                      *ETCD_SCENARIOS)}
 
 
