@@ -173,6 +173,8 @@ Frame decode_frame(std::span<const char> body) {
     return frame;
 }
 
+std::optional<WireRef> decode_ref(const msgpack::object& object) { return ref_of(object, "an address"); }
+
 // FrameReader
 
 FrameReader::FrameReader(std::size_t max_frame_size) : max_{max_frame_size}, buffer_(64 * 1024) {}
@@ -234,25 +236,27 @@ void FrameWriter::end() {
     prefix[3] = static_cast<char>(length);
 }
 
-void FrameWriter::pack_id(const BastionId& id) {
+// Encoding
+
+void pack_id(Packer& packer, const BastionId& id) {
     const auto bytes = id.to_bytes();
-    packer_.pack_bin(16);
-    packer_.pack_bin_body(reinterpret_cast<const char*>(bytes.data()), 16);
+    packer.pack_bin(16);
+    packer.pack_bin_body(reinterpret_cast<const char*>(bytes.data()), 16);
 }
 
-void FrameWriter::pack_ref(std::string_view node, std::uint64_t incarnation, const BastionId& id,
-                           std::span<const BastionId> chain, std::string_view group) {
+void pack_ref(Packer& packer, std::string_view node, std::uint64_t incarnation, const BastionId& id,
+              std::span<const BastionId> chain, std::string_view group) {
     if (node.empty()) {
-        packer_.pack_nil();
+        packer.pack_nil();
         return;
     }
-    packer_.pack_array(5);
-    packer_.pack(node);
-    packer_.pack(incarnation);
-    pack_id(id);
-    packer_.pack_array(static_cast<std::uint32_t>(chain.size()));
-    for (const auto& link : chain) pack_id(link);
-    packer_.pack(group);
+    packer.pack_array(5);
+    packer.pack(node);
+    packer.pack(incarnation);
+    pack_id(packer, id);
+    packer.pack_array(static_cast<std::uint32_t>(chain.size()));
+    for (const auto& link : chain) pack_id(packer, link);
+    packer.pack(group);
 }
 
 }  // namespace bastion::distributed::detail

@@ -152,6 +152,14 @@ struct Frame {
 
 /// Decodes one frame body (without its length prefix). Throws FrameError.
 Frame decode_frame(std::span<const char> body);
+/// Decodes a ref (nil: dead letters) from a value of a decoded frame. Throws FrameError.
+std::optional<WireRef> decode_ref(const msgpack::object& object);
+
+/// Writes an id (bin 16).
+void pack_id(Packer& packer, const BastionId& id);
+/// Writes a ref from its parts (`node` empty: nil).
+void pack_ref(Packer& packer, std::string_view node, std::uint64_t incarnation, const BastionId& id,
+              std::span<const BastionId> chain, std::string_view group);
 
 /// Cuts a byte stream into frame bodies. Throws FrameError on a length over the limit.
 class FrameReader {
@@ -182,10 +190,11 @@ public:
     Packer& begin(FrameKind kind, std::uint32_t fields);
     void end();
 
-    void pack_id(const BastionId& id);
-    /// A ref, from its parts (`node` empty: nil).
+    void pack_id(const BastionId& id) { detail::pack_id(packer_, id); }
     void pack_ref(std::string_view node, std::uint64_t incarnation, const BastionId& id,
-                  std::span<const BastionId> chain, std::string_view group);
+                  std::span<const BastionId> chain, std::string_view group) {
+        detail::pack_ref(packer_, node, incarnation, id, chain, group);
+    }
     void pack_nil() { packer_.pack_nil(); }
 
     Packer& packer() noexcept { return packer_; }

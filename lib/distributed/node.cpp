@@ -30,7 +30,7 @@ std::string payload_name(const std::type_info& type) {
     return status == 0 ? readable.get() : type.name();
 }
 
-// Writes `letter`'s payload as `type, value`; false if its type has no wire form.
+// Writes `letter`'s payload as `type, value`; false if its type has no wire form. Call inside a WireScope.
 bool pack_payload(FrameWriter& out, bastion::detail::Letter& letter) {
     const WireType* wire = find_wire_type(*letter.type);
     if (wire == nullptr) return false;
@@ -49,6 +49,37 @@ std::optional<BastionPath> child_path(std::span<const BastionId> chain, const Ba
 }
 
 }  // namespace
+
+// Addresses inside messages: while a node encodes or decodes a payload on this thread, it is the one whose tables an
+// address is written with or resolved against. Encoding and decoding never suspend, so the pointer cannot follow a
+// lightproc to another thread.
+
+namespace {
+thread_local Node* wire_node = nullptr;
+
+// Makes `node` the wire node for the scope.
+class WireScope {
+public:
+    explicit WireScope(Node& node) noexcept : previous_{std::exchange(wire_node, &node)} {}
+    WireScope(const WireScope&) = delete;
+    WireScope& operator=(const WireScope&) = delete;
+    ~WireScope() { wire_node = previous_; }
+
+private:
+    Node* previous_;
+};
+}  // namespace
+
+void pack_address(Packer& packer, const RefAddr& addr) {
+    if (wire_node == nullptr) throw msgpack::type_error{};  // an address means nothing outside a node's frame
+    wire_node->pack_ref(packer, addr);
+}
+
+RefAddr unpack_address(const msgpack::object& object) {
+    if (wire_node == nullptr) throw msgpack::type_error{};
+    auto ref = decode_ref(object);
+    return ref ? wire_node->resolve(*ref) : RefAddr{};
+}
 
 // Link
 
@@ -72,6 +103,7 @@ LetterPtr Peer::send(const ActorCell& to, std::uint64_t expected, LetterPtr lett
     {
         std::lock_guard guard{out_lock};
         if (!accepting) return letter;
+        WireScope scope{node};
         const std::size_t start = out.size();
         std::uint64_t request = 0;
         try {
@@ -82,7 +114,7 @@ LetterPtr Peer::send(const ActorCell& to, std::uint64_t expected, LetterPtr lett
                 out.begin(FrameKind::Tell, 4);
             }
             out.pack_id(to.id);
-            node.pack_ref(out, letter->sign);
+            node.pack_ref(out.packer(), letter->sign);
             if (*letter->type == typeid(Terminated)) {
                 const auto& notice = *static_cast<const Terminated*>(letter->payload());
                 out.packer().pack(terminated_type);
@@ -119,10 +151,11 @@ LetterPtr Peer::send_reply(std::uint64_t request, LetterPtr reply) noexcept {
     {
         std::lock_guard guard{out_lock};
         if (!accepting) return reply;
+        WireScope scope{node};
         const std::size_t start = out.size();
         try {
             out.begin(FrameKind::Reply, 4).pack(request);
-            node.pack_ref(out, reply->sign);
+            node.pack_ref(out.packer(), reply->sign);
             if (!pack_payload(out, *reply)) {
                 out.truncate(start);
                 node.report("cannot answer " + name + " with a " + payload_name(*reply->type) +
@@ -183,7 +216,7 @@ void Peer::send_monitor(const ActorCell& proxy, std::uint64_t expected, const Re
             posted = post([&](FrameWriter& out) {
                 out.begin(FrameKind::Monitor, 2);
                 out.pack_id(proxy.id);
-                node.pack_ref(out, watcher);
+                node.pack_ref(out.packer(), watcher);
                 out.end();
                 watches.push_back({actor, watcher});
             });
@@ -199,7 +232,7 @@ void Peer::renew_watches() noexcept {
             for (const Watch& watch : watches) {
                 out.begin(FrameKind::Monitor, 2);
                 out.pack_id(watch.actor->id);
-                node.pack_ref(out, watch.watcher);
+                node.pack_ref(out.packer(), watch.watcher);
                 out.end();
             }
         });
@@ -638,6 +671,7 @@ void Node::run_reader(std::shared_ptr<Peer> peer, std::shared_ptr<Link> link, Fr
 
 void Node::on_frame(Peer& peer, Link& link, Frame& frame) {
     (void)link;
+    WireScope scope{*this};
     std::visit(
         [&](auto& body) {
             using Body = std::decay_t<decltype(body)>;
@@ -698,7 +732,7 @@ void Node::on_frame(Peer& peer, Link& link, Frame& frame) {
                 }
                 (void)peer.post([&](FrameWriter& out) {
                     out.begin(FrameKind::Found, 2).pack(body.request);
-                    pack_ref(out, cell ? RefAddr{cell} : RefAddr{});
+                    pack_ref(out.packer(), cell ? RefAddr{cell} : RefAddr{});
                     out.end();
                 });
             } else if constexpr (std::is_same_v<Body, Found>) {
@@ -873,7 +907,7 @@ void Node::changed(const std::string& distributor, const ChildRef& member, bool 
             (void)peer->post([&](FrameWriter& out) {
                 if (joined) {
                     out.begin(FrameKind::Joined, 2).pack(distributor);
-                    pack_ref(out, member.addr());
+                    pack_ref(out.packer(), member.addr());
                 } else {
                     out.begin(FrameKind::Left, 2).pack(distributor);
                     out.pack_id(member.id());
@@ -893,7 +927,7 @@ void Node::announce_routes(Peer& peer) {
             if (member.cell()->remote) continue;
             (void)peer.post([&](FrameWriter& out) {
                 out.begin(FrameKind::Joined, 2).pack(route->name);
-                pack_ref(out, member.addr());
+                pack_ref(out.packer(), member.addr());
                 out.end();
             });
         }
@@ -1071,15 +1105,15 @@ void Node::leave() {
     if (maintainer_.valid()) maintainer_.cancel();
 }
 
-void Node::pack_ref(FrameWriter& out, const RefAddr& addr) {
+void Node::pack_ref(Packer& packer, const RefAddr& addr) {
     const auto& cell = addr.cell();
     if (!cell) {
-        out.pack_nil();
+        packer.pack_nil();
         return;
     }
     if (cell->remote) {
         const auto& proxy = static_cast<const ProxyLink&>(*cell->remote);
-        out.pack_ref(proxy.peer->name, proxy.incarnation, cell->id, cell->path.parent_chain(), cell->name);
+        detail::pack_ref(packer, proxy.peer->name, proxy.incarnation, cell->id, cell->path.parent_chain(), cell->name);
         return;
     }
     {
@@ -1091,7 +1125,7 @@ void Node::pack_ref(FrameWriter& out, const RefAddr& addr) {
             exports_swept_at_ = std::max<std::size_t>(1024, exports_.size() * 2);
         }
     }
-    out.pack_ref(name, incarnation, cell->id, cell->path.parent_chain(), cell->name);
+    detail::pack_ref(packer, name, incarnation, cell->id, cell->path.parent_chain(), cell->name);
 }
 
 std::shared_ptr<ActorCell> Node::exported(const BastionId& id) {

@@ -200,7 +200,7 @@ public:
     void leave();
 
     /// Writes the wire form of `addr` (exporting a local actor so that replies reach it).
-    void pack_ref(FrameWriter& out, const RefAddr& addr);
+    void pack_ref(Packer& packer, const RefAddr& addr);
     /// The RefAddr a wire ref names: a local actor, or a proxy for a remote one. Throws FrameError if malformed.
     RefAddr resolve(const WireRef& ref);
     /// The local actor with id `id` that some node was given a ref to (or that is registered), or null.

@@ -84,6 +84,7 @@ const bool standard_types_registered = [] {
     register_wire_type(wire_type_of<std::vector<std::string>>("strings"));
     register_wire_type(wire_type_of<std::vector<std::int64_t>>("i64s"));
     register_wire_type(wire_type_of<std::vector<double>>("f64s"));
+    register_wire_type(wire_type_of<RefAddr>("address"));
     return true;
 }();
 

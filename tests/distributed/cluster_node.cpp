@@ -2,7 +2,8 @@
 // line per command, prefixed with the command's name (events from the cluster arrive as `event ...` lines).
 //
 // Commands: members, wait N MS, whereis NODE NAME, tells NODE N, asks NODE N, unregistered NODE, ask_silent NODE,
-// remember NODE, tell_remembered NODE, watch NODE, stop_counter, distribute N, subscribe, leave, quit.
+// remember NODE, tell_remembered NODE, watch NODE, stop_counter, distribute N, introduce VIA TARGET, subscribe, leave,
+// quit.
 //
 //   cluster_node NAME LISTEN [SEED,SEED...] [HEARTBEAT_MS TIMEOUT_MS] [etcd=URL[,URL...]]
 //
@@ -34,6 +35,16 @@ namespace {
 struct NotOnTheWire {
     int value = 0;
 };
+
+}  // namespace
+
+// An address inside a message: the greeter tells `reply_to` a 1, wherever that actor lives.
+struct Introduce {
+    bastion::RefAddr reply_to;
+};
+BASTION_REMOTE_MESSAGE(Introduce, reply_to)
+
+namespace {
 
 std::mutex out_lock;
 
@@ -100,8 +111,8 @@ int main(int argc, char** argv) {
                         ++count;
                     },
                     ASK(std::string question) {
-                        (void)question;
                         (void)ANSWER(ctx, "count=" + std::to_string(count) + " ordered=" + (ordered ? "yes" : "no"));
+                        if (question == "peek") return;
                         count = 0;
                         ordered = true;
                         last.clear();
@@ -142,6 +153,18 @@ int main(int argc, char** argv) {
                 }
             });
     });
+    auto greeter = single(Bastion::children([](Children c) {
+        return c.with_exec([](BastionContext ctx) -> Exec {
+            for (;;) {
+                MSG(ctx.recv(),
+                    ASK(Introduce introduction) {
+                        const bool sent = ctx.tell(introduction.reply_to, std::int64_t{1}).is_ok();
+                        (void)ANSWER(ctx, std::string{sent ? "sent" : "refused"});
+                    },
+                    OTHERWISE(_) {});
+            }
+        });
+    }));
     auto driver = single(Bastion::children([](Children c) {
         return c.with_exec([](BastionContext ctx) -> Exec {
             for (;;) {
@@ -171,6 +194,7 @@ int main(int argc, char** argv) {
     cluster.register_name("counter", counter);
     cluster.register_name("echo", echo);
     cluster.register_name("silent", silent);
+    cluster.register_name("greeter", greeter);
     say("ready " + cluster.name() + " " + cluster.address() + " " + std::to_string(cluster.incarnation()));
 
     auto run = [&](Job job) { (void)driver.tell_anonymously(std::move(job)); };
@@ -312,13 +336,43 @@ int main(int argc, char** argv) {
                         ++errors;
                         continue;
                     }
-                    auto text = std::move(reply).unwrap().msg().downcast_ref<std::string>();
+                    SignedMessage message = std::move(reply).unwrap();
+                    const auto* text = message.msg().downcast_ref<std::string>();
                     if (text == nullptr) continue;
                     ++by_node[text->substr(0, text->find(':'))];
                 }
                 std::string line = "distribute errors=" + std::to_string(errors);
                 for (const auto& [node, count] : by_node) line += " " + node + "=" + std::to_string(count);
                 say(line);
+            });
+        } else if (command == "introduce") {
+            // Asks VIA's greeter to tell TARGET's counter a 1, naming that counter by an address inside the message;
+            // then waits (peeking) until the counter has it.
+            auto via = lookup(words[1], "greeter");
+            auto target = lookup(words[2], "counter");
+            if (!via || !target) continue;
+            run([via = *via, target = *target](BastionContext& ctx) {
+                auto answer = ctx.ask(via, Introduce{target}).expect("ask").get_for(std::chrono::seconds{10});
+                std::string greeter = "no answer";
+                if (answer.is_ok()) {
+                    SignedMessage message = std::move(answer).unwrap();
+                    if (const auto* text = message.msg().downcast_ref<std::string>()) greeter = *text;
+                }
+                std::string counted = "nothing";
+                for (auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{10};
+                     std::chrono::steady_clock::now() < deadline;) {
+                    auto peek = ctx.ask(target, std::string{"peek"}).expect("ask").get_for(std::chrono::seconds{5});
+                    if (peek.is_ok()) {
+                        SignedMessage message = std::move(peek).unwrap();
+                        const auto* text = message.msg().downcast_ref<std::string>();
+                        if (text != nullptr && text->starts_with("count=1 ")) {
+                            counted = *text;
+                            break;
+                        }
+                    }
+                    executor::this_proc::sleep_for(std::chrono::milliseconds{10});
+                }
+                say("introduce greeter=" + greeter + " target " + counted);
             });
         } else if (command == "subscribe") {
             cluster.subscribe(events);

@@ -209,6 +209,9 @@ def messaging(binary, nodes):
     check(a.ask("whereis b echo").startswith("whereis /"), "whereis b echo")
     check("NotFound" in a.ask("whereis b nobody", "error"), "whereis of an unregistered name")
     check("UnknownNode" in a.ask("whereis nowhere echo", "error"), "whereis on an unknown node")
+    # An address inside a message: a asks b to tell c's counter, naming it by the address a looked up.
+    check(a.ask("introduce b c", timeout=30) == "introduce greeter=sent target count=1 ordered=yes",
+          "an address travels inside a message, to a third node")
     # A type with no wire form comes back to the sender, with a report naming it, and nothing breaks.
     check(a.ask("unregistered b") == "unregistered returned returned", "unregistered types come back")
     check(any("NotOnTheWire" in line and "not a remote message" in line for line in a.log), "the report names the type")

@@ -12,7 +12,8 @@
 /// ```
 ///
 /// Fields are encoded in the order given, as a MessagePack array; each field's type must be one MessagePack knows
-/// (numbers, strings, vectors, maps, optionals, ...) or a registered message itself. The type's name as written in
+/// (numbers, strings, vectors, maps, optionals, ...), a registered message itself, or a `RefAddr`: an address
+/// sent to another node still reaches its actor from there (`ChildRef::addr()` gives an actor's). The type's name as written in
 /// the macro is its identity on the wire, so every node registers it with the same spelling. Sending an unregistered
 /// type to a remote actor hands the message back and reports which type it was; it never crashes either node.
 
@@ -27,6 +28,7 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <typeinfo>
 
 namespace bastion::distributed {
@@ -71,6 +73,13 @@ WireType wire_type_of(std::string_view name) noexcept {
     };
 }
 
+/// Writes an address inside a message being sent to another node: the actor's node and identity, so that the
+/// receiving node rebuilds an address that reaches it. Throws msgpack::type_error outside a node's encoding.
+void pack_address(Packer& packer, const RefAddr& addr);
+/// The address a message from another node carries (dead letters for nil). Throws msgpack::type_error if `object` is
+/// not one, or outside a node's decoding.
+RefAddr unpack_address(const msgpack::object& object);
+
 /// Specialized by BASTION_REMOTE_MESSAGE; its initializer registers the type before `main` runs.
 template <class T>
 inline const bool wire_registration = false;
@@ -84,6 +93,35 @@ bool is_remote_message() noexcept {
 }
 
 }  // namespace bastion::distributed
+
+namespace msgpack {
+MSGPACK_API_VERSION_NAMESPACE(MSGPACK_DEFAULT_API_NS) {
+namespace adaptor {
+
+/// An address in a remote message (see `bastion::distributed::detail::pack_address`).
+template <>
+struct pack<bastion::RefAddr> {
+    /// Writes `addr` (only into a node's frames).
+    template <class Stream>
+    packer<Stream>& operator()(packer<Stream>& out, const bastion::RefAddr& addr) const {
+        static_assert(std::is_same_v<Stream, bastion::distributed::detail::WireBuffer>,
+                      "an address can be encoded only into a node's frames");
+        bastion::distributed::detail::pack_address(out, addr);
+        return out;
+    }
+};
+/// An address in a remote message, rebuilt by the receiving node.
+template <>
+struct convert<bastion::RefAddr> {
+    /// Reads `addr` back (only from a node's frames).
+    const msgpack::object& operator()(const msgpack::object& in, bastion::RefAddr& addr) const {
+        addr = bastion::distributed::detail::unpack_address(in);
+        return in;
+    }
+};
+}  // namespace adaptor
+}  // MSGPACK_API_VERSION_NAMESPACE(MSGPACK_DEFAULT_API_NS)
+}  // namespace msgpack
 
 // clang-format off
 #define BASTION_DETAIL_WIRE_PACK_FIELD(r, value, i, field) packer.pack(value.field);
