@@ -9,6 +9,9 @@ packages=(
   libhwloc-dev liburing-dev doctest-dev
   libmsgpack-cxx-dev
   libcurl4-openssl-dev nlohmann-json3-dev etcd-server iproute2
+  # zeroconf discovery: Avahi's client library to build with, the daemon and D-Bus for its test, which runs them inside
+  # network namespaces (tests/distributed/zeroconf_test.py). About 0.6 MB to download where dbus is already installed.
+  libavahi-client-dev avahi-daemon dbus
   doxygen
   # The frame fuzzer (scripts/fuzz.sh; its meson test skips without them): clang++ and libFuzzer with the sanitizer
   # runtimes. About 9 MB to download on top of the rest, since doxygen already pulls in LLVM 14's libraries.

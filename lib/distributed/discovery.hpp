@@ -34,8 +34,11 @@ std::unique_ptr<Discovery> make_seeds_discovery(const Seeds& seeds);
 /// Announces the node under `etcd.prefix` with a lease it renews and watches the prefix, on a thread of its own
 /// (lib/distributed/etcd.cpp); errors go to stderr, once per change, and it retries until stopped.
 std::unique_ptr<Discovery> make_etcd_discovery(const Etcd& etcd);
+/// Publishes the node as a DNS-SD service and browses its type through the Avahi daemon, on an Avahi threaded poll of
+/// its own (lib/distributed/zeroconf.cpp); errors go to stderr, once per change, and it reconnects until stopped.
+std::unique_ptr<Discovery> make_zeroconf_discovery(const Zeroconf& zeroconf);
 
-/// The providers `config` asks for, in a fixed order: seeds (if any), then etcd (if configured).
+/// The providers `config` asks for, in a fixed order: seeds (if any), then etcd, then zeroconf (if configured).
 std::vector<std::unique_ptr<Discovery>> make_discoveries(const ClusterConfig& config);
 
 }  // namespace bastion::distributed::detail

@@ -5,7 +5,7 @@
 // remember NODE, tell_remembered NODE, watch NODE, stop_counter, distribute N, introduce VIA TARGET, subscribe, leave,
 // quit.
 //
-//   cluster_node NAME LISTEN [SEED,SEED...] [HEARTBEAT_MS TIMEOUT_MS] [etcd=URL[,URL...]]
+//   cluster_node NAME LISTEN [SEED,SEED...] [HEARTBEAT_MS TIMEOUT_MS] [etcd=URL[,URL...]] [zeroconf=1]
 //
 // SEEDS may be `-` for none.
 //
@@ -89,6 +89,8 @@ int main(int argc, char** argv) {
             etcd.endpoints = split(option.substr(5), ',');
             etcd.ttl = std::chrono::seconds{2};
             config.etcd = etcd;
+        } else if (option == "zeroconf=1") {
+            config.zeroconf = Zeroconf{};  // _bastion._tcp in the daemon's default domain
         }
     }
 

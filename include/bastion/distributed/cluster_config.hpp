@@ -30,6 +30,22 @@ struct Etcd {
     std::chrono::seconds ttl{5};
 };
 
+/// Discovery through zeroconf (DNS-SD over multicast DNS), as Avahi's client library speaks it: each node publishes a
+/// service of type `service` named after itself, with TXT records `name` and `incarnation` and its listen port (the
+/// address records are the host's, published by the Avahi daemon), and browses that type. A node that exits is
+/// withdrawn at once by its daemon; one whose host vanishes lingers until its records expire, which only costs redials.
+///
+/// Needs a running avahi-daemon reachable on the system D-Bus (`DBUS_SYSTEM_BUS_ADDRESS` overrides where that is);
+/// while there is none the provider says so on stderr and waits for one. Reaches only the links the daemon uses (a LAN
+/// segment): nodes on other subnets need seeds or etcd. The node must listen on an address the others can reach
+/// through those links (not `127.0.0.1`), since the address they dial is the host's, with the listen address's port.
+struct Zeroconf {
+    /// The DNS-SD service type the nodes publish and browse; nodes of one cluster must agree on it.
+    std::string service = "_bastion._tcp";
+    /// The DNS-SD domain to publish in and browse. Empty: the daemon's default, `local` (multicast DNS).
+    std::string domain;
+};
+
 /// Everything `Cluster::join` needs.
 struct ClusterConfig {
     /// This node's name, unique in the cluster. Empty: the listen address once bound (`127.0.0.1:40123`).
@@ -42,6 +58,8 @@ struct ClusterConfig {
     Seeds seeds;
     /// Discovery through etcd, if set.
     std::optional<Etcd> etcd;
+    /// Discovery through zeroconf (Avahi), if set.
+    std::optional<Zeroconf> zeroconf;
     /// How often a link proves it is alive when it has nothing else to send. Erlang: `net_ticktime / 4`.
     std::chrono::milliseconds heartbeat_interval{250};
     /// A member silent this long is Down (Suspect after half of it). Erlang: `net_ticktime`.
