@@ -30,9 +30,14 @@ std::string payload_name(const std::type_info& type) {
     return status == 0 ? readable.get() : type.name();
 }
 
-// Writes `letter`'s payload as `type, value`; false if its type has no wire form. Call inside a WireScope.
-bool pack_payload(FrameWriter& out, bastion::detail::Letter& letter) {
-    const WireType* wire = find_wire_type(*letter.type);
+// Writes `letter`'s payload as `type, value`; false if its type has no wire form. Call inside a WireScope, under the
+// peer's out_lock (it keeps the last type looked up).
+bool pack_payload(Peer& peer, FrameWriter& out, bastion::detail::Letter& letter) {
+    if (peer.last_type == nullptr || *peer.last_type != *letter.type) {
+        peer.last_wire = find_wire_type(*letter.type);
+        peer.last_type = letter.type;
+    }
+    const WireType* wire = peer.last_wire;
     if (wire == nullptr) return false;
     out.packer().pack(wire->name);
     wire->pack(out.packer(), letter.payload());
@@ -121,7 +126,7 @@ LetterPtr Peer::send(const ActorCell& to, std::uint64_t expected, LetterPtr lett
                 out.packer().pack_array(2);
                 out.pack_id(notice.actor.id());
                 out.packer().pack(static_cast<std::uint8_t>(notice.reason));
-            } else if (!pack_payload(out, *letter)) {
+            } else if (!pack_payload(*this, out, *letter)) {
                 out.truncate(start);
                 node.report("cannot send a " + payload_name(*letter->type) + " to " + name +
                             ": the type is not a remote message (BASTION_REMOTE_MESSAGE); it was handed back");
@@ -156,7 +161,7 @@ LetterPtr Peer::send_reply(std::uint64_t request, LetterPtr reply) noexcept {
         try {
             out.begin(FrameKind::Reply, 4).pack(request);
             node.pack_ref(out.packer(), reply->sign);
-            if (!pack_payload(out, *reply)) {
+            if (!pack_payload(*this, out, *reply)) {
                 out.truncate(start);
                 node.report("cannot answer " + name + " with a " + payload_name(*reply->type) +
                             ": the type is not a remote message (BASTION_REMOTE_MESSAGE)");
@@ -670,8 +675,35 @@ void Node::run_reader(std::shared_ptr<Peer> peer, std::shared_ptr<Link> link, Fr
 }
 
 void Node::on_frame(Peer& peer, Link& link, Frame& frame) {
-    (void)link;
     WireScope scope{*this};
+    Link::Recent& recent = link.recent;
+    // The sender and the receiver of a message, from the reader's memory when they are the last ones again.
+    auto signature = [&](const std::optional<WireRef>& sign) -> RefAddr {
+        if (!sign) return RefAddr{};
+        if (sign->id != recent.sign_id || sign->incarnation != recent.sign_incarnation || sign->node != recent.sign_node) {
+            recent.sign = resolve(*sign);
+            recent.sign_id = sign->id;
+            recent.sign_incarnation = sign->incarnation;
+            recent.sign_node = sign->node;
+        }
+        return recent.sign;
+    };
+    auto wire_type = [&](std::string_view name) -> const WireType* {
+        if (recent.type == nullptr || name != recent.type_name) {
+            recent.type = find_wire_type(name);
+            recent.type_name = name;
+        }
+        return recent.type;
+    };
+    auto receiver = [&](const BastionId& to) -> std::shared_ptr<ActorCell> {
+        if (to == recent.to_id) {
+            if (auto cell = recent.to.lock()) return cell;
+        }
+        auto cell = exported(to);
+        recent.to_id = to;
+        recent.to = cell;
+        return cell;
+    };
     std::visit(
         [&](auto& body) {
             using Body = std::decay_t<decltype(body)>;
@@ -679,9 +711,9 @@ void Node::on_frame(Peer& peer, Link& link, Frame& frame) {
                 if (body.payload.type == terminated_type) return on_terminated(peer, body);
             }
             if constexpr (std::is_same_v<Body, Tell> || std::is_same_v<Body, Ask>) {
-                auto cell = exported(body.to);
-                const WireType* wire = find_wire_type(body.payload.type);
-                RefAddr sign = body.sign ? resolve(*body.sign) : RefAddr{};
+                auto cell = receiver(body.to);
+                const WireType* wire = wire_type(body.payload.type);
+                RefAddr sign = signature(body.sign);
                 auto refuse = [&](const std::string& reason) {
                     if constexpr (std::is_same_v<Body, Ask>) peer.send_no_reply(body.request, reason);
                 };
@@ -711,8 +743,8 @@ void Node::on_frame(Peer& peer, Link& link, Frame& frame) {
             } else if constexpr (std::is_same_v<Body, Reply>) {
                 auto answer = peer.take_pending(body.request);
                 if (!answer) return;
-                const WireType* wire = find_wire_type(body.payload.type);
-                RefAddr sign = body.sign ? resolve(*body.sign) : RefAddr{};
+                const WireType* wire = wire_type(body.payload.type);
+                RefAddr sign = signature(body.sign);
                 try {
                     if (wire == nullptr) throw FrameError{"unknown reply type"};
                     (void)answer->fulfil(

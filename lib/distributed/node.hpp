@@ -55,6 +55,19 @@ public:
     executor::RecoverableHandle<void> reader;
     executor::RecoverableHandle<void> writer;
 
+    // The reader's memory of the last sender and receiver it resolved: a stream of messages from one actor to another
+    // resolves both once. Only the reader touches it.
+    struct Recent {
+        BastionId sign_id;
+        std::uint64_t sign_incarnation = 0;
+        std::string sign_node;
+        RefAddr sign;
+        BastionId to_id;
+        std::weak_ptr<ActorCell> to;
+        std::string type_name;
+        const WireType* type = nullptr;  // entries of the type table live as long as the process
+    } recent;
+
     /// Stops both lightprocs (idempotent); the socket closes when they are gone.
     void close() noexcept;
     /// Wakes the writer: there is something to send, or the link closed.
@@ -128,6 +141,9 @@ public:
     std::shared_ptr<Link> current;
     bool accepting = false;
     std::uint64_t next_request = 1;
+    // The wire type of the last payload sent (most streams send one type).
+    const std::type_info* last_type = nullptr;
+    const WireType* last_wire = nullptr;
     std::unordered_map<std::uint64_t, std::shared_ptr<AnswerState>> pending;
     // The member's actors that local actors watch.
     struct Watch {
