@@ -12,71 +12,36 @@ to make namespaces.
 import os
 import subprocess
 import sys
-import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import cluster_test as ct  # noqa: E402
+import netns  # noqa: E402
 
-PREFIX = "bst" + uuid.uuid4().hex[:6]  # namespace and interface names unique to this run
 NAMES = ["a", "b", "c"]
-
-
-def ip(*args, check=True):
-    return subprocess.run(["ip", *args], check=check, capture_output=True, text=True)
-
-
-def in_ns(ns, *args):
-    return ip("netns", "exec", ns, "ip", *args)
-
-
-def make_network():
-    hub = f"{PREFIX}-hub"
-    ip("netns", "add", hub)
-    in_ns(hub, "link", "add", "br0", "type", "bridge")
-    in_ns(hub, "link", "set", "br0", "up")
-    for i, name in enumerate(NAMES, start=1):
-        ns = f"{PREFIX}-{name}"
-        ip("netns", "add", ns)
-        # The pair is made inside the node's namespace and one end moved to the hub: the root namespace never sees it.
-        in_ns(ns, "link", "add", "eth0", "type", "veth", "peer", "name", f"p{name}")
-        in_ns(ns, "link", "set", f"p{name}", "netns", hub)
-        in_ns(hub, "link", "set", f"p{name}", "master", "br0")
-        in_ns(hub, "link", "set", f"p{name}", "up")
-        in_ns(ns, "addr", "add", f"10.77.0.{i}/24", "dev", "eth0")
-        in_ns(ns, "link", "set", "eth0", "up")
-        in_ns(ns, "link", "set", "lo", "up")
-
-
-def remove_network():
-    for suffix in ["hub", *NAMES]:
-        ip("netns", "del", f"{PREFIX}-{suffix}", check=False)
-
-
-def cable(name, up):
-    in_ns(f"{PREFIX}-hub", "link", "set", f"p{name}", "up" if up else "down")
+NET = netns.Network("bst", NAMES, "10.77.0")
 
 
 def main():
     binary = sys.argv[1]
     try:
-        make_network()
+        NET.make()
     except (subprocess.CalledProcessError, FileNotFoundError) as error:
-        remove_network()
+        NET.remove()
         print(f"skipped: cannot make network namespaces here ({error})")
         return 77
     nodes = []
     try:
-        seed = "10.77.0.1:7400"
-        for i, name in enumerate(NAMES, start=1):
-            nodes.append(ct.Node(binary, name, 7400, [seed], host=f"10.77.0.{i}",
-                                 prefix=["ip", "netns", "exec", f"{PREFIX}-{name}"]))
+        seed = f"{NET.host('a')}:7400"
+        for name in NAMES:
+            nodes.append(ct.Node(binary, name, 7400, [seed], host=NET.host(name),
+                                 prefix=["ip", "netns", "exec", NET.namespace(name)]))
         a, b, c = nodes
         ct.formation(binary, nodes)
         for node in nodes:
             node.ask("subscribe")
         incarnation = c.incarnation
 
-        cable("c", up=False)
+        NET.cable("c", up=False)
         for node in (a, b):
             ct.check(node.expect("event down c", ct.TIMEOUT_MS / 1000 * 4) == "event down c timeout",
                      f"{node.name} saw c fall silent")
@@ -85,7 +50,7 @@ def main():
                      f"c saw {other} fall silent")
         ct.check(ct.members(a) == {"b": "Alive", "c": "Down"}, "a during the partition")
 
-        cable("c", up=True)
+        NET.cable("c", up=True)
         for node in (a, b):
             node.expect(f"event up c {incarnation}", 15)  # the same run of c, back
         ct.check(c.ask("wait 2 15000") == "wait ok", "c linked to both again")
@@ -101,7 +66,7 @@ def main():
     finally:
         for node in nodes:
             node.quit()
-        remove_network()
+        NET.remove()
 
 
 if __name__ == "__main__":

@@ -24,53 +24,17 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import cluster_test as ct  # noqa: E402
+import netns  # noqa: E402
+from netns import in_ns  # noqa: E402
 
-PREFIX = "bzc" + uuid.uuid4().hex[:6]  # namespace and host names unique to this run
 NAMES = ["a", "b", "c"]
-SUBNET = "10.78.0"
+NET = netns.Network("bzc", NAMES, "10.78.0")  # namespace and host names unique to this run
 PORT = 7500
 SBIN_PATH = os.pathsep.join([os.environ.get("PATH", ""), "/usr/sbin", "/sbin", "/usr/bin", "/bin"])
 DAEMON_START_S = 20  # an avahi-daemon probes its host name (about a second) before it says it is up
-
-
-def ip(*args, check=True):
-    return subprocess.run(["ip", *args], check=check, capture_output=True, text=True, timeout=30)
-
-
-def in_ns(ns, *args):
-    return ip("netns", "exec", ns, "ip", *args)
-
-
-def namespace(name):
-    return f"{PREFIX}-{name}"
-
-
-def make_network():
-    hub = namespace("hub")
-    ip("netns", "add", hub)
-    in_ns(hub, "link", "add", "br0", "type", "bridge")
-    in_ns(hub, "link", "set", "br0", "up")
-    in_ns(hub, "link", "set", "lo", "up")
-    for i, name in enumerate(NAMES, start=1):
-        ns = namespace(name)
-        ip("netns", "add", ns)
-        # The pair is made inside the node's namespace and one end moved to the hub: the root namespace never sees it.
-        in_ns(ns, "link", "add", "eth0", "type", "veth", "peer", "name", f"p{name}")
-        in_ns(ns, "link", "set", f"p{name}", "netns", hub)
-        in_ns(hub, "link", "set", f"p{name}", "master", "br0")
-        in_ns(hub, "link", "set", f"p{name}", "up")
-        in_ns(ns, "addr", "add", f"{SUBNET}.{i}/24", "dev", "eth0")
-        in_ns(ns, "link", "set", "eth0", "up")
-        in_ns(ns, "link", "set", "lo", "up")
-
-
-def remove_network():
-    for suffix in ["hub", *NAMES]:
-        ip("netns", "del", namespace(suffix), check=False)
 
 
 def links(ns):
@@ -87,9 +51,9 @@ def check_contained():
     """Multicast can only reach the hub's bridge: each node namespace has lo and one veth, the hub only the bridge and
     the other ends of those veths, and nothing in it leads out of the machine."""
     for name in NAMES:
-        seen = links(namespace(name))
-        ct.check(seen == {"lo": "", "eth0": "veth"}, f"{namespace(name)} has only lo and a veth eth0: {seen}")
-    seen = links(namespace("hub"))
+        seen = links(NET.namespace(name))
+        ct.check(seen == {"lo": "", "eth0": "veth"}, f"{NET.namespace(name)} has only lo and a veth eth0: {seen}")
+    seen = links(NET.namespace("hub"))
     expected = {"lo": "", "br0": "bridge", **{f"p{name}": "veth" for name in NAMES}}
     ct.check(seen == expected, f"the hub has only its bridge and the veths' other ends: {seen}")
 
@@ -148,7 +112,7 @@ class Daemons:
     """The private system bus and the avahi-daemon of one node namespace, with their logs in `dir`."""
 
     def __init__(self, name, dir, binaries):
-        self.ns = namespace(name)
+        self.ns = NET.namespace(name)
         self.dir = dir
         self.binaries = binaries
         os.makedirs(dir)
@@ -159,7 +123,7 @@ class Daemons:
         with open(self.bus_conf, "w") as f:
             f.write(BUS_CONF.format(socket=self.socket))
         with open(self.avahi_conf, "w") as f:
-            f.write(AVAHI_CONF.format(host_name=f"{PREFIX}-{name}"))
+            f.write(AVAHI_CONF.format(host_name=NET.namespace(name)))
         self.dbus = None
         self.avahi = None
         self.avahi_log = os.path.join(dir, "avahi.log")
@@ -257,7 +221,7 @@ def expect_alive(nodes):
 
 def scenario(binary, daemons, nodes):
     """Runs the nodes, keeping the running ones in `nodes` by name (for the caller to stop, however this ends)."""
-    host = {name: f"{SUBNET}.{i}" for i, name in enumerate(NAMES, start=1)}
+    host = {name: NET.host(name) for name in NAMES}
 
     def start(name):
         nodes[name] = ZeroconfNode(binary, name, daemons[name], host[name])
@@ -319,9 +283,9 @@ def main():
         print(f"zeroconf: SKIP: missing {', '.join(missing)} (Debian's avahi-daemon, dbus; scripts/install-deps.sh)")
         return ct.SKIP
     try:
-        make_network()
+        NET.make()
     except (subprocess.CalledProcessError, subprocess.TimeoutExpired, FileNotFoundError) as error:
-        remove_network()
+        NET.remove()
         print(f"zeroconf: SKIP: cannot make network namespaces here ({error})")
         return ct.SKIP
     tmp = tempfile.mkdtemp(prefix="bastion-zeroconf-")
@@ -353,7 +317,7 @@ def main():
             node.quit()
         for d in daemons.values():
             d.close()
-        remove_network()
+        NET.remove()
         shutil.rmtree(tmp, ignore_errors=True)
 
 
