@@ -8,6 +8,8 @@
 -module(bastion_peer).
 -behaviour(supervisor).
 -export([main/1, init/1, crasher_start/2, crasher/3]).
+%% Shared with bastion_peer_remote.
+-export([result/3, fail/2, now_ns/0]).
 
 main([Workload, Runs | Opts]) ->
     Params = maps:from_list([list_to_tuple(string:split(O, "=")) || O <- Opts]),

@@ -8,6 +8,7 @@
 %% `RESULT workload=remote_tell impl=erlang value=MSGS unit=per_s`; a wrong echo or count halts with status 1.
 -module(bastion_peer_remote).
 -export([main/1, pong/0, sink/2]).
+-import(bastion_peer, [result/3, fail/2, now_ns/0]).
 
 main([Runs, N, Messages]) ->
     {ok, Peer, Server} = peer:start_link(#{name => server, host => "127.0.0.1", longnames => true,
@@ -64,12 +65,3 @@ sink(Count, Waiting) ->
         {count, From, Wanted} -> sink(Count, {From, Wanted});
         I when is_integer(I) -> sink(Count + 1, Waiting)
     end.
-
-result(Workload, Value, Unit) ->
-    io:format("RESULT workload=~s impl=erlang value=~.6g unit=~s~n", [Workload, float(Value), Unit]).
-
-fail(Fmt, Args) ->
-    io:format(standard_error, "erlang peer: " ++ Fmt ++ "~n", Args),
-    erlang:halt(1).
-
-now_ns() -> erlang:monotonic_time(nanosecond).
