@@ -173,6 +173,18 @@ Frame decode_frame(std::span<const char> body) {
     return frame;
 }
 
+void write_no_reply(FrameWriter& out, std::uint64_t request, std::string_view reason) {
+    out.begin(FrameKind::NoReply, 2).pack(request).pack(reason);
+    out.end();
+}
+
+void pack_death_notice(FrameWriter& out, const BastionId& actor, std::uint8_t reason) {
+    out.packer().pack(terminated_type);
+    out.packer().pack_array(2);
+    out.pack_id(actor);
+    out.packer().pack(reason);
+}
+
 std::optional<WireRef> decode_ref(const msgpack::object& object) { return ref_of(object, "an address"); }
 
 // FrameReader

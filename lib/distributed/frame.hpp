@@ -180,6 +180,12 @@ private:
     std::size_t end_ = 0;
 };
 
+class FrameWriter;
+/// Writes a whole NoReply frame.
+void write_no_reply(FrameWriter& out, std::uint64_t request, std::string_view reason);
+/// Writes the payload of a death notice (`terminated_type`, [actor id, reason]).
+void pack_death_notice(FrameWriter& out, const BastionId& actor, std::uint8_t reason);
+
 /// Appends frames to a buffer. Each `begin` is closed by `end`, which writes the length prefix.
 class FrameWriter {
 public:

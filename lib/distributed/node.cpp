@@ -122,10 +122,7 @@ LetterPtr Peer::send(const ActorCell& to, std::uint64_t expected, LetterPtr lett
             node.pack_ref(out.packer(), letter->sign);
             if (*letter->type == typeid(Terminated)) {
                 const auto& notice = *static_cast<const Terminated*>(letter->payload());
-                out.packer().pack(terminated_type);
-                out.packer().pack_array(2);
-                out.pack_id(notice.actor.id());
-                out.packer().pack(static_cast<std::uint8_t>(notice.reason));
+                pack_death_notice(out, notice.actor.id(), static_cast<std::uint8_t>(notice.reason));
             } else if (!pack_payload(*this, out, *letter)) {
                 out.truncate(start);
                 node.report("cannot send a " + payload_name(*letter->type) + " to " + name +
@@ -161,25 +158,21 @@ LetterPtr Peer::send_reply(std::uint64_t request, LetterPtr reply) noexcept {
         try {
             out.begin(FrameKind::Reply, 4).pack(request);
             node.pack_ref(out.packer(), reply->sign);
+            const char* refused = nullptr;  // why the asker gets a NoReply instead
             if (!pack_payload(*this, out, *reply)) {
-                out.truncate(start);
-                node.report("cannot answer " + name + " with a " + payload_name(*reply->type) +
-                            ": the type is not a remote message (BASTION_REMOTE_MESSAGE)");
-                out.begin(FrameKind::NoReply, 2).pack(request).pack("the reply's type is not a remote message");
-                out.end();
-                wake = current;
+                refused = "the reply's type is not a remote message (BASTION_REMOTE_MESSAGE)";
             } else if (out.size() - start - 4 > node.config.max_frame_size) {
+                refused = "the reply encodes to more than max_frame_size";
+            }
+            if (refused != nullptr) {
                 out.truncate(start);
-                node.report("cannot answer " + name + " with a " + payload_name(*reply->type) +
-                            ": it encodes to more than max_frame_size");
-                out.begin(FrameKind::NoReply, 2).pack(request).pack("the reply is over max_frame_size");
-                out.end();
-                wake = current;
+                node.report("cannot answer " + name + " with a " + payload_name(*reply->type) + ": " + refused);
+                write_no_reply(out, request, refused);
             } else {
                 out.end();
-                wake = current;
                 reply.reset();
             }
+            wake = current;
         } catch (const std::exception& error) {
             out.truncate(start);
             node.report("cannot encode a reply for " + name + ": " + error.what());
@@ -191,10 +184,7 @@ LetterPtr Peer::send_reply(std::uint64_t request, LetterPtr reply) noexcept {
 
 void Peer::send_no_reply(std::uint64_t request, std::string_view reason) noexcept {
     try {
-        (void)post([&](FrameWriter& out) {
-            out.begin(FrameKind::NoReply, 2).pack(request).pack(reason);
-            out.end();
-        });
+        (void)post([&](FrameWriter& out) { write_no_reply(out, request, reason); });
     } catch (const std::exception&) {  // out of memory: the asker times out instead
     }
 }
@@ -382,7 +372,7 @@ void Node::maintain() {
             if (leaving_) return;
             for (auto& [peer_name, peer] : peers_) {
                 if (peer->left || peer->address.empty() || peer->link || peer->dialing) continue;
-                const auto silent = now - peer->last_heard;
+                const auto silent = now - peer->last_heard.load(std::memory_order_relaxed);
                 if (peer->state != MemberState::Down && silent > config.heartbeat_timeout) mark_down(*peer, false);
                 // The smaller name dials a known member; a Down one is retried slowly, so a healed partition rejoins.
                 if (name < peer->name && now >= peer->next_dial) {
@@ -403,7 +393,7 @@ void Node::maintain() {
                     if (peer->left && advert.incarnation == peer->incarnation) continue;  // gone, until it restarts
                     peer->left = false;
                     peer->address = advert.address;
-                    if (peer->last_heard == Clock::time_point{}) peer->last_heard = now;
+                    if (peer->last_heard.load() == Clock::time_point{}) peer->last_heard = now;
                     continue;
                 }
                 const std::string& target = advert.address;
@@ -656,13 +646,12 @@ void Node::run_reader(std::shared_ptr<Peer> peer, std::shared_ptr<Link> link, Fr
                 break;
             }
             reader.commit(got.unwrap());
+            peer->last_heard.store(Clock::now(), std::memory_order_relaxed);
             if (suspect) {
                 std::lock_guard guard{lock_};
                 suspect = false;
                 if (peer->link == link) peer->state = MemberState::Alive;
             }
-            std::lock_guard guard{lock_};
-            peer->last_heard = Clock::now();
         }
     } catch (const FrameError& error) {
         why = error.what();
@@ -795,10 +784,7 @@ void Node::on_frame(Peer& peer, Link& link, Frame& frame) {
                     out.begin(FrameKind::Tell, 4);
                     out.pack_id(watcher.path().id());
                     out.pack_nil();
-                    out.packer().pack(terminated_type);
-                    out.packer().pack_array(2);
-                    out.pack_id(body.actor);
-                    out.packer().pack(static_cast<std::uint8_t>(*terminated));
+                    pack_death_notice(out, body.actor, static_cast<std::uint8_t>(*terminated));
                     out.end();
                 });
             } else if constexpr (std::is_same_v<Body, Joined>) {
@@ -937,18 +923,20 @@ void Node::changed(const std::string& distributor, const ChildRef& member, bool 
     for (const auto& peer : linked) {
         try {
             (void)peer->post([&](FrameWriter& out) {
-                if (joined) {
-                    out.begin(FrameKind::Joined, 2).pack(distributor);
-                    pack_ref(out.packer(), member.addr());
-                } else {
-                    out.begin(FrameKind::Left, 2).pack(distributor);
-                    out.pack_id(member.id());
-                }
+                if (joined) return write_joined(out, distributor, member);
+                out.begin(FrameKind::Left, 2).pack(distributor);
+                out.pack_id(member.id());
                 out.end();
             });
         } catch (const std::exception&) {  // out of memory: that member misses this change until it relinks
         }
     }
+}
+
+void Node::write_joined(FrameWriter& out, std::string_view distributor, const ChildRef& member) {
+    out.begin(FrameKind::Joined, 2).pack(distributor);
+    pack_ref(out.packer(), member.addr());
+    out.end();
 }
 
 void Node::announce_routes(Peer& peer) {
@@ -957,11 +945,7 @@ void Node::announce_routes(Peer& peer) {
     for (const auto& route : sys->routes.distributors()) {
         for (const ChildRef& member : *route->members()) {
             if (member.cell()->remote) continue;
-            (void)peer.post([&](FrameWriter& out) {
-                out.begin(FrameKind::Joined, 2).pack(route->name);
-                pack_ref(out.packer(), member.addr());
-                out.end();
-            });
+            (void)peer.post([&](FrameWriter& out) { write_joined(out, route->name, member); });
         }
     }
 }
@@ -987,7 +971,7 @@ void Node::learn(const Members& members) {
             if (peer->link) continue;
             peer->address = std::string{member.address};
             peer->left = false;
-            if (peer->last_heard == Clock::time_point{}) peer->last_heard = Clock::now();
+            if (peer->last_heard.load() == Clock::time_point{}) peer->last_heard = Clock::now();
             if (name < peer->name && !peer->dialing) {
                 peer->dialing = true;
                 to_dial.emplace_back(peer, peer->address);
@@ -1080,24 +1064,14 @@ void Node::subscribe(RefAddr subscriber) {
     for (auto& member : alive) (void)bastion::detail::tell(subscriber.cell(), RefAddr{}, MemberUp{std::move(member)});
 }
 
-void Node::notify(const MemberUp& event) {
+template <class Event>
+void Node::notify(const Event& event) {
     std::vector<RefAddr> subscribers;
     {
         std::lock_guard guard{lock_};
         subscribers = subscribers_;
     }
-    for (const auto& subscriber : subscribers) (void)bastion::detail::tell(subscriber.cell(), RefAddr{}, MemberUp{event});
-}
-
-void Node::notify(const MemberDown& event) {
-    std::vector<RefAddr> subscribers;
-    {
-        std::lock_guard guard{lock_};
-        subscribers = subscribers_;
-    }
-    for (const auto& subscriber : subscribers) {
-        (void)bastion::detail::tell(subscriber.cell(), RefAddr{}, MemberDown{event});
-    }
+    for (const auto& subscriber : subscribers) (void)bastion::detail::tell(subscriber.cell(), RefAddr{}, Event{event});
 }
 
 void Node::leave() {

@@ -88,7 +88,7 @@ public:
     std::atomic<MemberState> state{MemberState::Suspect};
     bool left = false;                   // said goodbye: no redial
     std::shared_ptr<Link> link;          // the live link, if any
-    Clock::time_point last_heard{};      // the last frame from it
+    std::atomic<Clock::time_point> last_heard{};  // the last bytes from it (the reader stamps it without the lock)
     Clock::time_point next_dial{};       // when the maintainer may dial it again
     std::chrono::milliseconds backoff{};
     bool dialing = false;
@@ -245,13 +245,16 @@ private:
     /// Marks `peer` Down (under lock_); `left` if it said goodbye or was replaced.
     void mark_down(Peer& peer, bool left);
     void gossip(const std::shared_ptr<Peer>& joined);
+    /// Writes a Joined frame: `member`, an actor of this node, joined `distributor`.
+    void write_joined(FrameWriter& out, std::string_view distributor, const ChildRef& member);
     /// Tells `peer` every distributor membership of this node's actors.
     void announce_routes(Peer& peer);
     /// Takes `peer`'s actors out of this node's distributors (it was lost).
     void forget_routes(Peer& peer);
     void learn(const Members& members);
-    void notify(const MemberUp& event);
-    void notify(const MemberDown& event);
+    /// Tells every subscriber `event` (a MemberUp or a MemberDown).
+    template <class Event>
+    void notify(const Event& event);
     Member member_of(const Peer& peer) const;
     std::shared_ptr<Peer> peer_named(std::string_view name);  // under lock_
     template <class F>
