@@ -83,6 +83,10 @@ public:
     /// tick: upstream's heartbeat (a hidden child, visible in `elems()`) only woke the group to notice panics, and
     /// here a failure reaches the supervisor the moment it happens. Rust: `with_heartbeat_tick`.
     Children with_heartbeat_tick(std::chrono::nanoseconds interval) const;
+    /// Binds every actor of the group to executor worker `worker` (counted modulo the worker count): it runs only
+    /// there, restarts there, and is never stolen by another worker, so it keeps its core and cache. Default: unbound,
+    /// which balances load better. See `Executor::spawn_on`. No upstream equivalent.
+    Children with_worker(std::size_t worker) const;
     /// Makes every actor of the group a member of `dispatcher` while it runs (joins on start and restart, leaves
     /// when it stops, fails or panics). Repeatable. Rust: `with_dispatcher`.
     Children with_dispatcher(Dispatcher dispatcher) const;

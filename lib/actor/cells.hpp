@@ -126,6 +126,7 @@ public:
     std::vector<std::shared_ptr<Route>> routes;  // what its actors join: its dispatchers' and distributors'
     std::optional<OptimalSizeExploringResizer> resizer;
     std::chrono::nanoseconds heartbeat = std::chrono::seconds{60};
+    std::optional<std::size_t> worker;  // the executor worker its actors are bound to, if any
 
     /// Creates the elements (once the builder closure has returned).
     void build(const std::shared_ptr<GroupCell>& self);

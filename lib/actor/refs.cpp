@@ -129,6 +129,10 @@ Children Children::with_heartbeat_tick(std::chrono::nanoseconds interval) const 
     cell_->heartbeat = interval;
     return *this;
 }
+Children Children::with_worker(std::size_t worker) const {
+    cell_->worker = worker;
+    return *this;
+}
 Children Children::with_dispatcher(Dispatcher dispatcher) const {
     if (detail::System* system = detail::system_of(*cell_)) {
         auto route = system->routes.dispatcher(dispatcher.dispatcher_type(), dispatcher.handler());

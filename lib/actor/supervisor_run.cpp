@@ -251,8 +251,10 @@ void SupervisorRun::start_actor(const Unit& unit, bool restart) {
     set_phase(unit, Phase::Running);
     state.stopping = StopMode::None;
     const auto start = restart && !was_stopped ? ActorRun::Start::Restart : ActorRun::Start::Fresh;
-    cell.run = self_->system->executor->spawn(
-        ActorRun{unit.actor, unit.group, self_, cell.incarnation, start, state.failure, state.before_restart_ran});
+    ActorRun run{unit.actor, unit.group, self_, cell.incarnation, start, state.failure, state.before_restart_ran};
+    executor::Executor& executor = *self_->system->executor;
+    cell.run = unit.group->worker ? executor.spawn_on(*unit.group->worker, std::move(run))
+                                  : executor.spawn(std::move(run));
 }
 
 void SupervisorRun::bring_down(const Unit& unit, StopMode mode, const Failure& why) {

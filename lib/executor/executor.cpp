@@ -71,7 +71,7 @@ void Executor::submit(boost::fibers::context* context, detail::ProcCoreBase* cor
     const detail::WorkerSlot here = detail::this_thread_worker();
     impl_->registry.enter(core, here.pool == &impl_->workers ? here.index : impl_->config.workers);
     if (impl_->stopping.load(std::memory_order_acquire)) core->request_cancel();
-    impl_->workers.submit(context);
+    impl_->workers.submit(context, core->home);
 }
 
 void Executor::submit_blocking(boost::intrusive_ptr<boost::fibers::context> context, detail::ProcCoreBase* core) {

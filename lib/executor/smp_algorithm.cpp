@@ -41,8 +41,21 @@ SmpAlgorithm::~SmpAlgorithm() {
     if (slot.algorithm == this) set_this_thread_worker(WorkerSlot{});
 }
 
-void SmpAlgorithm::push(context* ctx, bool to_front) noexcept {
-    bool stealable;
+namespace {
+// Only lightprocs run on workers; their properties are the ProcTag (a raw fiber someone started has none).
+ProcCoreBase* core_of(context* ctx) noexcept {
+    auto* tag = static_cast<ProcTag*>(ctx->get_properties());
+    return tag != nullptr ? tag->core() : nullptr;
+}
+bool is_bound(const ProcCoreBase* core) noexcept { return core != nullptr && core->home != ProcCoreBase::unbound; }
+}  // namespace
+
+void SmpAlgorithm::push(context* ctx, bool to_front, bool bound) noexcept {
+    if (bound && to_front) {
+        bound_.push_back(*ctx);  // a bound lightproc that yielded goes behind the other bound ones
+        return;
+    }
+    bool stealable = false;
     {
         std::lock_guard lock{self_.lock};
         if (to_front) {
@@ -50,19 +63,24 @@ void SmpAlgorithm::push(context* ctx, bool to_front) noexcept {
             ++self_.queue_length;
             stealable = true;
         } else {
-            stealable = self_.handoff != nullptr;
-            if (stealable) {
-                self_.queue.push_back(*self_.handoff);
-                ++self_.queue_length;
+            if (context* displaced = self_.handoff) {
+                if (handoff_bound_) {
+                    bound_.push_back(*displaced);
+                } else {
+                    self_.queue.push_back(*displaced);
+                    ++self_.queue_length;
+                    stealable = true;
+                }
             }
             self_.handoff = ctx;
-            self_.has_handoff.store(true, std::memory_order_relaxed);
+            handoff_bound_ = bound;
+            self_.has_handoff.store(!bound, std::memory_order_relaxed);  // thieves may take only an unbound hand-off
         }
         self_.publish_length();
     }
     if (stealable) {
         pool_.on_stealable(index_);
-    } else {
+    } else if (!bound) {
         pool_.on_handoff(index_);
     }
 }
@@ -76,25 +94,37 @@ void SmpAlgorithm::awakened(context* ctx) noexcept {
         }
         return;
     }
-    ctx->detach();  // ready fibers belong to no scheduler, so any worker may take them
-    // Only lightprocs run on workers; their properties are the ProcTag (a raw fiber someone started has none).
-    auto* tag = static_cast<ProcTag*>(ctx->get_properties());
-    push(ctx, tag != nullptr && std::exchange(tag->core()->yielding, false));
+    ctx->detach();  // ready fibers belong to no scheduler, so any worker may take them (bound ones: only this one)
+    ProcCoreBase* core = core_of(ctx);
+    push(ctx, core != nullptr && std::exchange(core->yielding, false), is_bound(core));
 }
 
-void SmpAlgorithm::push_new(context* ctx) noexcept { push(ctx, false); }
+void SmpAlgorithm::push_new(context* ctx) noexcept { push(ctx, false, is_bound(core_of(ctx))); }
 
 context* SmpAlgorithm::pop_local() noexcept {
     std::lock_guard lock{self_.lock};
     context* ctx = nullptr;
+    if (fair_pick_due_ && !bound_.empty() && (fair_from_bound_ || self_.queue.empty())) {
+        fair_pick_due_ = false;
+        fair_from_bound_ = false;
+        ctx = &bound_.front();
+        bound_.pop_front();
+        return ctx;
+    }
     if (fair_pick_due_ && !self_.queue.empty()) {
         fair_pick_due_ = false;
+        fair_from_bound_ = true;
         ctx = &self_.queue.front();
         self_.queue.pop_front();
         --self_.queue_length;
     } else if (self_.handoff != nullptr) {
         ctx = std::exchange(self_.handoff, nullptr);
         self_.has_handoff.store(false, std::memory_order_relaxed);
+        handoff_bound_ = false;
+        return ctx;
+    } else if (!bound_.empty()) {
+        ctx = &bound_.front();
+        bound_.pop_front();
         return ctx;
     } else if (!self_.queue.empty()) {
         ctx = &self_.queue.back();
@@ -118,10 +148,11 @@ context* SmpAlgorithm::pick_next() noexcept {
     self_.progress.store(pick, std::memory_order_relaxed);
     context* active = context::active();
     const bool from_dispatcher = active->is_context(type::dispatcher_context);
+    if (self_.inbox_pending.load(std::memory_order_relaxed)) pool_.take_inbox(index_, bound_);
 
     if (pick % fairness_period == 0) {
         const Clock::time_point now = Clock::now();
-        if (!self_.stealable.load(std::memory_order_relaxed)) {
+        if (!self_.stealable.load(std::memory_order_relaxed) && bound_.empty()) {
             last_fair_ = now;
         } else if (now - last_fair_ >= fairness_wait) {
             last_fair_ = now;
@@ -174,8 +205,8 @@ context* SmpAlgorithm::steal() noexcept {
 }
 
 bool SmpAlgorithm::has_ready_fibers() const noexcept {
-    return main_ != nullptr || self_.has_handoff.load(std::memory_order_relaxed) ||
-           self_.stealable.load(std::memory_order_relaxed);
+    return main_ != nullptr || handoff_bound_ || !bound_.empty() || self_.has_handoff.load(std::memory_order_relaxed) ||
+           self_.stealable.load(std::memory_order_relaxed) || self_.inbox_pending.load(std::memory_order_relaxed);
 }
 
 void SmpAlgorithm::snapshot_progress() noexcept {

@@ -18,11 +18,12 @@ namespace bastion::executor::detail {
 ///
 /// Order of picks: the worker's main context (only at stop); the dispatcher when Boost queued remote wake-ups or every
 /// 32nd pick (it reaps finished fibers and expired timers); the hand-off slot (the lightproc woken or spawned last,
-/// so a send-and-wait pair stays on one core and cache); the back of the queue (newest first, so spawn trees run
-/// depth first and stay small); then the injection queue and the oldest work of the nearest peer. Every 64th pick
-/// looks at the clock: if the queue's front has waited a millisecond, it runs next, so a ping-ponging pair cannot
-/// starve the rest, and pending injected work is taken. An idle worker backs off from stealing work too fine to be
-/// worth moving (see `steal_backoff_`).
+/// so a send-and-wait pair stays on one core and cache); the bound queue, oldest first (lightprocs bound to this
+/// worker, which nobody else may run); the back of the queue (newest first, so spawn trees run depth first and stay
+/// small); then the injection queue and the oldest work of the nearest peer. Every 64th pick looks at the clock: if
+/// work has waited a millisecond, the front of the queue (or, every other time, of the bound queue) runs next, so a
+/// ping-ponging pair cannot starve the rest, and pending injected work is taken. An idle worker backs off from
+/// stealing work too fine to be worth moving (see `steal_backoff_`).
 ///
 /// A worker with an EventSource (its IO ring, installed by the IO layer) polls it in the dispatcher's picks and parks
 /// inside it instead of on its futex; a waker then interrupts the source rather than the futex.
@@ -42,7 +43,7 @@ public:
 
 
 private:
-    void push(boost::fibers::context* ctx, bool to_front) noexcept;
+    void push(boost::fibers::context* ctx, bool to_front, bool bound) noexcept;
     boost::fibers::context* pop_local() noexcept;
     boost::fibers::context* take_dispatcher() noexcept;
     boost::fibers::context* steal() noexcept;
@@ -55,6 +56,10 @@ private:
     std::size_t index_;
     boost::fibers::context* dispatcher_ = nullptr;  // pinned: lives in a slot, never stolen
     boost::fibers::context* main_ = nullptr;        // pinned: ready only when the worker stops
+    // Ready lightprocs bound to this worker, oldest first. Owner only: thieves never see them.
+    ReadyQueue bound_;
+    bool handoff_bound_ = false;  // the hand-off slot holds a bound lightproc (then `has_handoff` stays false)
+    bool fair_from_bound_ = false;
     std::uint64_t picks_ = 0;
     bool fair_pick_due_ = false;
     bool skip_spin_ = false;

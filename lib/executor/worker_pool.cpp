@@ -59,11 +59,24 @@ void WorkerPool::stop() {
     threads_.clear();
 }
 
-void WorkerPool::submit(context* ctx) noexcept {
-    if (const WorkerSlot here = this_thread_worker(); here.pool == this && here.algorithm != nullptr) {
+void WorkerPool::submit(context* ctx, std::uint32_t home) noexcept {
+    const WorkerSlot here = this_thread_worker();
+    const bool on_worker = here.pool == this && here.algorithm != nullptr;
+    if (on_worker && (home == ProcCoreBase::unbound || home == here.index)) {
         Worker& w = *workers_[here.index];
         w.spawned.store(w.spawned.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);  // owner only
         here.algorithm->push_new(ctx);
+        return;
+    }
+    if (home != ProcCoreBase::unbound) {
+        Worker& w = *workers_[home];
+        {
+            std::lock_guard lock{w.inbox_lock};
+            w.inbox.push_back(*ctx);
+            w.inbox_pending.store(true, std::memory_order_relaxed);
+        }
+        std::atomic_thread_fence(std::memory_order_seq_cst);  // Dekker with that worker about to park
+        wake(w);
         return;
     }
     injected_total_.fetch_add(1, std::memory_order_relaxed);
@@ -92,6 +105,21 @@ context* take_oldest(ReadyQueue& queue, std::uint32_t want, ReadyQueue& rest, st
 }
 
 }  // namespace
+
+std::uint32_t WorkerPool::take_inbox(std::size_t self, ReadyQueue& bound) noexcept {
+    Worker& w = *workers_[self];
+    std::uint32_t taken = 0;
+    std::lock_guard lock{w.inbox_lock};
+    w.inbox_pending.store(false, std::memory_order_relaxed);
+    while (!w.inbox.empty()) {
+        context& ctx = w.inbox.front();
+        w.inbox.pop_front();
+        bound.push_back(ctx);
+        ++taken;
+    }
+    w.spawned.store(w.spawned.load(std::memory_order_relaxed) + taken, std::memory_order_relaxed);  // owner only
+    return taken;
+}
 
 context* WorkerPool::take_injected(std::size_t self) noexcept {
     constexpr std::uint32_t inject_batch = 32;
@@ -142,7 +170,7 @@ context* WorkerPool::steal_for(std::size_t self, std::size_t stuck_victim) noexc
                 first = take_oldest(victim.queue, std::min(steal_batch, (victim.queue_length + 1) / 2), rest, taken);
                 victim.queue_length -= taken;
                 victim.publish_length();
-            } else if (may_take_handoff && victim.handoff != nullptr) {
+            } else if (may_take_handoff && victim.has_handoff.load(std::memory_order_relaxed)) {  // unbound only
                 first = std::exchange(victim.handoff, nullptr);
                 victim.has_handoff.store(false, std::memory_order_relaxed);
                 taken = 1;
@@ -158,7 +186,9 @@ context* WorkerPool::steal_for(std::size_t self, std::size_t stuck_victim) noexc
 
 bool WorkerPool::work_visible_for(std::size_t self, bool peers) const noexcept {
     const Worker& me = *workers_[self];
-    if (me.remote_pending.load(std::memory_order_relaxed)) return true;
+    if (me.remote_pending.load(std::memory_order_relaxed) || me.inbox_pending.load(std::memory_order_relaxed)) {
+        return true;
+    }
     if (injected_count_.load(std::memory_order_relaxed) != 0) return true;
     if (!peers) return false;
     for (std::size_t v : me.victims) {

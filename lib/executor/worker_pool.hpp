@@ -51,6 +51,11 @@ struct alignas(64) Worker {
     std::atomic<bool> backing_off{false};  // declines to steal fine-grained work for now: pushes need not wake it
     std::atomic<bool> remote_pending{false};  // Boost put a fiber in this worker's remote-ready queue
 
+    // New lightprocs bound to this worker, posted by other threads; the worker moves them to its bound queue.
+    alignas(64) Spinlock inbox_lock;
+    ReadyQueue inbox;
+    std::atomic<bool> inbox_pending{false};
+
     std::vector<std::size_t> victims;  // the other workers, nearest first
     Parker* main_parker = nullptr;     // the worker thread's main context waits here until stop
     // Installed by the IO layer on first use; the worker then polls it and parks inside it instead of on `park`'s
@@ -67,8 +72,9 @@ public:
     WorkerPool(const WorkerPool&) = delete;
     WorkerPool& operator=(const WorkerPool&) = delete;
 
-    /// Queues a fresh context: on the calling worker if it is one of ours, else through the injection queue.
-    void submit(boost::fibers::context* context) noexcept;
+    /// Queues a fresh context. Bound to a worker (`home`): on that worker, through its inbox unless it is the calling
+    /// one. Unbound: on the calling worker if it is one of ours, else through the injection queue.
+    void submit(boost::fibers::context* context, std::uint32_t home) noexcept;
     /// Wakes every worker's main context and joins the threads. Call once no lightproc is live.
     void stop();
 
@@ -78,6 +84,8 @@ public:
     Executor& owner() const noexcept { return owner_; }
 
     // For the SmpAlgorithm of worker `self`.
+    /// Moves the contexts posted to worker `self`'s inbox to the back of `bound`; returns how many.
+    std::uint32_t take_inbox(std::size_t self, ReadyQueue& bound) noexcept;
     /// Takes the oldest injected lightproc, and moves a batch more into worker `self`'s queue.
     boost::fibers::context* take_injected(std::size_t self) noexcept;
     boost::fibers::context* steal_for(std::size_t self, std::size_t stuck_victim) noexcept;

@@ -8,11 +8,15 @@
 
 #include <doctest/doctest.h>
 
+#include <sys/syscall.h>
+#include <unistd.h>
+
 #include <atomic>
 #include <future>
 #include <map>
 #include <memory>
 #include <string>
+#include <set>
 #include <thread>
 
 using namespace bastion;
@@ -483,4 +487,47 @@ TEST_CASE("after_stop runs once for an actor stopped around its failure (as it f
     REQUIRE(wait_until("the mailbox closes", [&] { return actor.tell_anonymously(3).is_err(); }));
     CHECK(after_stop->load() == 1);
     CHECK(starts->load() == 1);
+}
+
+TEST_CASE("with_worker binds a group's actors to one worker, across messages and restarts") {
+    RunningSystem system{Config{}.hide_backtraces().with_workers(2)};
+    // Answers an ask with the thread it runs on; fails when told "fail".
+    auto thread_reporter = [](BastionContext ctx) -> Exec {
+        for (;;) {
+            SignedMessage m = ctx.recv();
+            if (const std::string* s = m.msg().downcast_ref<std::string>(); s != nullptr && *s == "fail") {
+                throw std::runtime_error{"told to fail"};
+            }
+            const long thread = syscall(SYS_gettid);
+            if (auto sender = m.msg().take_sender()) (void)std::move(*sender).reply(thread);
+        }
+    };
+    auto group_on = [&](std::size_t w) {
+        return Bastion::children([&](Children c) {
+                   return c.with_exec(thread_reporter).with_redundancy(3).with_worker(w);
+               })
+            .expect("children");
+    };
+    auto threads_of = [](const ChildrenRef& group) {
+        std::set<long> threads;
+        for (int round = 0; round < 20; ++round) {
+            for (const ChildRef& child : group.elems()) {
+                SignedMessage reply = child.ask_anonymously(round).expect("ask").get_for(5s).expect("reply");
+                threads.insert(*reply.msg().downcast_ref<long>());
+            }
+        }
+        return threads;
+    };
+    const ChildrenRef on0 = group_on(0);
+    const ChildrenRef on1 = group_on(1);
+    const std::set<long> threads0 = threads_of(on0);
+    const std::set<long> threads1 = threads_of(on1);
+    CHECK(threads0.size() == 1);
+    CHECK(threads1.size() == 1);
+    CHECK(threads0 != threads1);
+
+    // A restarted actor comes back on its worker.
+    const ChildRef restarted = on1.elems().at(0);
+    restarted.tell_anonymously(std::string{"fail"}).expect("tell");
+    CHECK(threads_of(on1) == threads1);
 }

@@ -296,3 +296,108 @@ TEST_CASE("100k live lightprocs at once fit in a few thousand memory mappings") 
     CHECK(parked.back().state().is_cancelled());
 }
 }
+
+TEST_CASE("spawn_on binds a lightproc to its worker: it starts, wakes and stays there, from any spawner") {
+    Executor ex{workers(2)};
+    // Each worker's thread, as a bound lightproc sees it; index 3 is worker 1 (modulo the worker count).
+    const long on0 = *ex.spawn_on(0, [] { return gettid_now(); }).get();
+    const long on1 = *ex.spawn_on(3, [] { return gettid_now(); }).get();
+    CHECK(on0 != on1);
+
+    // Bound from a plain thread (the worker's inbox), from the other worker, and from the same worker; each yields,
+    // sleeps and waits on a channel many times while unbound work keeps both workers busy.
+    auto threads_seen = [&ex] {
+        return [&ex] {
+            boost::fibers::buffered_channel<int> ticks{2};
+            auto ticker = ex.spawn([&] {
+                for (int i = 0; i < 200; ++i) {
+                    ticks.push(i);
+                    this_proc::yield_now();
+                }
+                ticks.close();
+            });
+            std::set<long> threads;
+            int got = 0;
+            for (int i = 0; i < 200; ++i) {
+                this_proc::yield_now();
+                if (i % 50 == 0) this_proc::sleep_for(100us);
+                if (ticks.pop(got) == boost::fibers::channel_op_status::success) threads.insert(gettid_now());
+                threads.insert(gettid_now());
+            }
+            ticker.get();
+            return threads;
+        };
+    };
+    std::vector<RecoverableHandle<long>> noise;
+    for (int i = 0; i < 64; ++i) {
+        noise.push_back(ex.spawn([] {
+            long sum = 0;
+            for (int k = 0; k < 100; ++k) {
+                sum += k;
+                this_proc::yield_now();
+            }
+            return sum;
+        }));
+    }
+    auto from_thread = ex.spawn_on(1, threads_seen());
+    auto from_other = ex.spawn_on(0, [&] { return *ex.spawn_on(1, threads_seen()).get(); });
+    auto from_same = ex.spawn_on(0, [&] { return *ex.spawn_on(0, threads_seen()).get(); });
+    CHECK(*from_thread.get() == std::set<long>{on1});
+    CHECK(*from_other.get() == std::set<long>{on1});
+    CHECK(*from_same.get() == std::set<long>{on0});
+    for (auto& h : noise) CHECK(*h.get() == 4950);
+}
+
+TEST_CASE("a bound lightproc is never stolen: behind a long-running one it waits, where an unbound one moves") {
+    Executor ex{workers(2)};
+    // The hog holds worker 0 for 30 ms (or until the probe ran); an idle worker 1 would steal an unbound probe within
+    // a few milliseconds, and must not touch a bound one.
+    auto hog_with_probe = [&ex](bool bind) {
+        return ex.spawn_on(0, [&ex, bind] {
+            std::atomic<bool> ran{false};
+            auto probe = bind ? ex.spawn_on(0, [&] { ran = true; }) : ex.spawn([&] { ran = true; });
+            const auto until = std::chrono::steady_clock::now() + 30ms;
+            while (!ran.load() && std::chrono::steady_clock::now() < until) {
+            }
+            const bool ran_meanwhile = ran.load();
+            probe.get();
+            return ran_meanwhile && ran.load() ? 1 : ran.load() ? 0 : -1;
+        });
+    };
+    CHECK(*hog_with_probe(false).get() == 1);  // stolen and run while the hog held its worker
+    CHECK(*hog_with_probe(true).get() == 0);   // waited for the hog, then ran on its own worker
+}
+
+TEST_CASE("bound and unbound lightprocs on one worker do not starve each other") {
+    Executor ex{workers(1)};
+    std::atomic<bool> stop{false};
+    std::atomic<int> unbound_ran{0}, bound_ran{0};
+    // A bound pair ping-pongs through the hand-off slot; the fairness pick must still run queued work of both kinds.
+    auto driver = ex.spawn_on(0, [&] {
+        boost::fibers::buffered_channel<int> ping{2}, pong{2};
+        auto a = ex.spawn_on(0, [&] {
+            int v = 0;
+            while (!stop.load()) {
+                ping.push(v);
+                pong.pop(v);
+            }
+            ping.close();
+        });
+        auto b = ex.spawn_on(0, [&] {
+            int v = 0;
+            while (ping.pop(v) == boost::fibers::channel_op_status::success) pong.push(v + 1);
+        });
+        auto u = ex.spawn([&] { ++unbound_ran; });
+        auto c = ex.spawn_on(0, [&] { ++bound_ran; });
+        const auto deadline = std::chrono::steady_clock::now() + 10s;
+        while ((unbound_ran.load() == 0 || bound_ran.load() == 0) && std::chrono::steady_clock::now() < deadline) {
+            this_proc::yield_now();
+        }
+        stop = true;
+        pong.close();
+        a.get();
+        b.get();
+        return unbound_ran.load() == 1 && bound_ran.load() == 1;
+    });
+    CHECK(*driver.get());
+}

@@ -83,6 +83,18 @@ public:
         return ProcHandle<detail::ProcResultOf<F>>{detail::AdoptProc{}, std::move(made.context), made.core};
     }
 
+    /// Runs `fn` as a new lightproc bound to worker `worker` (counted modulo `workers()`): it starts there, every
+    /// wake-up brings it back there, and no other worker steals it. For a latency-critical lightproc that should keep
+    /// its core and cache, or to place two on different cores; unbound lightprocs balance the load better. Any
+    /// thread. No upstream equivalent.
+    template <class F>
+    RecoverableHandle<detail::ProcResultOf<F>> spawn_on(std::size_t worker, F&& fn, ProcStack stack = {}) {
+        auto made = detail::make_proc(std::forward<F>(fn), std::move(stack), stack_pool());
+        made.core->home = static_cast<std::uint32_t>(worker % workers());
+        submit(made.context.get(), made.core);
+        return ProcHandle<detail::ProcResultOf<F>>{detail::AdoptProc{}, std::move(made.context), made.core};
+    }
+
     /// Runs `fn`, which may block its thread, as a lightproc on the blocking pool. Rust: `blocking::spawn_blocking`.
     template <class F>
     RecoverableHandle<detail::ProcResultOf<F>> blocking(F&& fn, ProcStack stack = {}) {

@@ -8,6 +8,7 @@
 
 #include <boost/fiber/context.hpp>
 
+#include <cstddef>
 #include <exception>
 #include <type_traits>
 #include <utility>
@@ -37,6 +38,14 @@ auto spawn(F&& fn, ProcStack stack = {}) {
     static_assert(detail::is_proc_fn<F>,
                   "spawn / SPAWN takes something callable with no arguments: SPAWN([] { ... }) or SPAWN() { ... }");
     return detail::current_or_global().spawn(std::forward<F>(fn), std::move(stack));
+}
+
+/// Runs `fn` as a new lightproc bound to worker `worker` of the calling thread's executor, else the global one (see
+/// `Executor::spawn_on`). No upstream equivalent.
+template <class F>
+auto spawn_on(std::size_t worker, F&& fn, ProcStack stack = {}) {
+    static_assert(detail::is_proc_fn<F>, "spawn_on takes a worker index and something callable with no arguments");
+    return detail::current_or_global().spawn_on(worker, std::forward<F>(fn), std::move(stack));
 }
 
 /// Runs blocking `fn` on the blocking pool. Rust: `blocking(fut, stack)`.

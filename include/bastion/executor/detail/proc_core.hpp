@@ -12,6 +12,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <exception>
 #include <optional>
 #include <thread>
@@ -81,6 +82,9 @@ public:
     /// lightproc: Boost's yield looks like any wake-up to a scheduling algorithm. Only its own fiber and its
     /// worker's scheduler touch it, both on the same thread at the time.
     bool yielding = false;
+    /// The worker this lightproc is bound to (`Executor::spawn_on`), or `unbound`. Set before it is submitted.
+    std::uint32_t home = unbound;
+    static constexpr std::uint32_t unbound = ~std::uint32_t{0};
     ProcCoreBase* registry_prev = nullptr;
     ProcCoreBase* registry_next = nullptr;
 
