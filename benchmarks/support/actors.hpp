@@ -27,8 +27,14 @@ public:
 
 /// The one actor of a new group.
 template <class F>
-ChildRef spawn_actor(F exec) {
-    return Bastion::children([&](Children c) { return c.with_exec(exec); }).expect("children").elems().at(0);
+ChildRef spawn_actor(F exec, std::optional<std::size_t> worker = std::nullopt) {
+    return Bastion::children([&](Children c) {
+               c = c.with_exec(exec);
+               return worker ? c.with_worker(*worker) : c;
+           })
+        .expect("children")
+        .elems()
+        .at(0);
 }
 
 }  // namespace bastion::bench

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <cstdint>
@@ -421,6 +422,35 @@ inline void pin_current_thread(std::size_t index) {
     CPU_ZERO(&one);
     CPU_SET(cpus[index % cpus.size()], &one);
     pthread_setaffinity_np(pthread_self(), sizeof one, &one);
+}
+
+/// Nanoseconds for one round trip of a cache line between two threads pinned to the first two CPUs: the floor under
+/// any message between cores. In a VM it depends on where the host put the vCPUs (65 to 470 ns seen on this kind of
+/// machine, changing from one minute to the next), so a cross-core figure is quoted with this one, taken beside it.
+inline double cacheline_round_trip_ns(std::uint64_t n = 200000) {
+    alignas(64) std::atomic<std::uint64_t> line{0};
+    double ns = 0;
+    std::thread other{[&] {
+        pin_current_thread(1);
+        for (std::uint64_t i = 0; i < n; ++i) {
+            while (line.load(std::memory_order_acquire) != 2 * i + 1) {
+            }
+            line.store(2 * i + 2, std::memory_order_release);
+        }
+    }};
+    std::thread self{[&] {
+        pin_current_thread(0);
+        const auto start = Clock::now();
+        for (std::uint64_t i = 0; i < n; ++i) {
+            line.store(2 * i + 1, std::memory_order_release);
+            while (line.load(std::memory_order_acquire) != 2 * i + 2) {
+            }
+        }
+        ns = seconds_since(start) * 1e9 / static_cast<double>(n);
+    }};
+    self.join();
+    other.join();
+    return ns;
 }
 
 /// How the floor's malloc treats freed memory. fixedsize_stack takes each stack from malloc; by default glibc gives
