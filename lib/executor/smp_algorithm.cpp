@@ -55,13 +55,14 @@ void SmpAlgorithm::push(context* ctx, bool to_front, bool bound) noexcept {
         bound_.push_back(*ctx);  // a bound lightproc that yielded goes behind the other bound ones
         return;
     }
-    bool stealable = false;
+    bool queued = false;
+    bool became_stealable;
     {
         std::lock_guard lock{self_.lock};
         if (to_front) {
             self_.queue.push_front(*ctx);
             ++self_.queue_length;
-            stealable = true;
+            queued = true;
         } else {
             if (context* displaced = self_.handoff) {
                 if (handoff_bound_) {
@@ -69,18 +70,19 @@ void SmpAlgorithm::push(context* ctx, bool to_front, bool bound) noexcept {
                 } else {
                     self_.queue.push_back(*displaced);
                     ++self_.queue_length;
-                    stealable = true;
+                    queued = true;
                 }
             }
             self_.handoff = ctx;
             handoff_bound_ = bound;
             self_.has_handoff.store(!bound, std::memory_order_relaxed);  // thieves may take only an unbound hand-off
         }
-        self_.publish_length();
+        became_stealable = self_.publish_length();
     }
-    if (stealable) {
+    // Peers hear of stealable work when the queue stops being empty; while it stays non-empty, they see it anyway.
+    if (became_stealable) {
         pool_.on_stealable(index_);
-    } else if (!bound) {
+    } else if (!queued && !bound) {
         pool_.on_handoff(index_);
     }
 }

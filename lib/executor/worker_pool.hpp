@@ -38,10 +38,12 @@ struct alignas(64) Worker {
     // Whether the queue holds stealable work, for thieves' lock-free peeks. On a line of its own and written only
     // when it changes, so a spinning thief's polling does not pull the owner's queue line away on every push and pop.
     alignas(64) std::atomic<bool> stealable{false};
-    /// Publishes `stealable` after the queue changed; `lock` held.
-    void publish_length() noexcept {
+    /// Publishes `stealable` after the queue changed; `lock` held. True if the queue has just become stealable.
+    bool publish_length() noexcept {
         const bool any = queue_length != 0;
-        if (stealable.load(std::memory_order_relaxed) != any) stealable.store(any, std::memory_order_relaxed);
+        if (stealable.load(std::memory_order_relaxed) == any) return false;
+        stealable.store(any, std::memory_order_relaxed);
+        return any;
     }
 
     alignas(64) std::atomic<std::uint64_t> progress{0};  // picks so far: unchanged over time = stuck in one fiber
