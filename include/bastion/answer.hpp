@@ -32,8 +32,8 @@ public:
         forget();
         state_ = std::move(other.state_);
         return *this;
-        ///@}
     }
+    ///@}
     ~Answer() { forget(); }
 
     /// Waits for the reply. Throws AnswerError if none will come (Rust: `answer.await?`), ProcCancelled if the

@@ -55,7 +55,8 @@ public:
 
     /// Joins the cluster `config` (a `distributed::ClusterConfig`) describes and starts the distributed actor running
     /// `action`, which gets a `distributed::DistributedContext`. Needs `<bastion/distributed.hpp>`; see
-    /// `distributed::distributed_spawn`. Rust: `Bastion::distributed`.
+    /// `distributed::distributed_spawn`. Returns `Result<ChildrenRef, io::Error>`: the distributed actor's group, or
+    /// why the node could not join (its listen address taken or invalid). Rust: `Bastion::distributed`.
     template <class ClusterConfig, class F>
     static auto distributed(ClusterConfig config, F action) {
         return distributed_spawn(std::move(config), std::move(action));  // found by argument-dependent lookup

@@ -58,8 +58,9 @@ ExecFn to_exec(F exec) {
 }  // namespace detail
 
 /// Describes a children group: what each actor runs, how many there are, what they are called, and their callbacks.
-/// The runtime hands one to the closure given to `Bastion::children` or `Supervisor::children`; each builder call
-/// returns it modified. Rust: `Children`.
+/// The runtime hands one to the closure given to `Bastion::children` or `Supervisor::children`. It is a handle on the
+/// one description the runtime builds: each builder call changes that description and returns the handle, so calls
+/// chain (and a call whose result is dropped still counts). Rust: `Children`.
 class Children {
 public:
     /// The builder of a group the runtime made; user code receives it in the closure given to `Bastion::children`.

@@ -40,7 +40,8 @@ public:
     /// are left out, those it added are in). Rust: `elems`.
     std::vector<ChildRef> elems() const;
 
-    /// The dispatchers its actors belong to, as given to `with_dispatcher`. Rust: `dispatchers`.
+    /// The dispatchers its actors belong to, as given to `with_dispatcher`. Rust: `dispatchers`, which returns their
+    /// `DispatcherType`s; here each one's type is `dispatcher_type()`.
     const std::vector<Dispatcher>& dispatchers() const noexcept;
     /// The distributors its actors belong to, as given to `with_distributor`. Rust: `distributors`.
     const std::vector<Distributor>& distributors() const noexcept;

@@ -26,6 +26,7 @@ public:
     /// Rust: `DispatcherType::Named(name)`.
     static DispatcherType Named(std::string name) { return DispatcherType{std::move(name)}; }
 
+    /// The anonymous dispatcher, as `Anonymous()`.
     DispatcherType() : name_{anonymous_name} {}
     /// Rust: `impl From<String> for DispatcherType`.
     DispatcherType(std::string name) : name_{std::move(name)} {}  // NOLINT(google-explicit-constructor): as Rust's From

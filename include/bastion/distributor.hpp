@@ -48,7 +48,8 @@ template <class R>
 class Request {
 public:
     /// Waits for the reply: the reply if it is a tell of exactly `R`, otherwise SendError::Other (the message back
-    /// if it had another type), or the SendError that kept the question from being sent. Once only. Rust:
+    /// if it had another type), or the SendError that kept the question from being sent. Once only, on an rvalue:
+    /// `d.request<R>(q).get()`, or `std::move(request).get()` for one kept in a variable. Rust:
     /// `request(..).await` (whose outer `Err(Canceled)` cannot happen here: nothing cancels a request).
     Result<R, SendError> get() && {
         if (answer_.is_err()) return Err(std::move(answer_).unwrap_err());

@@ -17,7 +17,9 @@
 namespace bastion {
 
 /// Describes a supervisor: the children groups and supervisors it starts (in order) and how it restarts them. The
-/// runtime hands one to the closure given to `Bastion::supervisor`; each builder call returns it modified.
+/// runtime hands one to the closure given to `Bastion::supervisor`. It is a handle on the one description the runtime
+/// builds: each builder call changes that description and returns the handle, so calls chain (and a call whose
+/// result is dropped still counts).
 /// Defaults: OneForOne, `RestartStrategy{}` (always, immediately, no intensity limit). Rust: `Supervisor`.
 class Supervisor {
 public:

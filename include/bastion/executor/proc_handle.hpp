@@ -47,8 +47,8 @@ public:
         context_ = std::move(other.context_);
         core_ = std::exchange(other.core_, nullptr);
         return *this;
-        ///@}
     }
+    ///@}
 
     /// Waits until the lightproc ends and takes its value: empty if it panicked or was cancelled (or the value was
     /// taken before). Rust: `handle.await`. From a lightproc that is cancelled meanwhile, throws ProcCancelled.
