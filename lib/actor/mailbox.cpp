@@ -10,17 +10,18 @@ Mailbox::~Mailbox() { close(); }
 
 void Mailbox::link(Letter* letter) noexcept {
     letter->next.store(nullptr, std::memory_order_relaxed);
-    Letter* prev = head_.exchange(letter, std::memory_order_acq_rel);
+    Letter* prev = head_.exchange(letter, std::memory_order_seq_cst);  // seq_cst: see push
     prev->next.store(letter, std::memory_order_release);
 }
 
 LetterPtr Mailbox::push(LetterPtr letter) noexcept {
     if (closed_.load(std::memory_order_acquire)) return letter;
     Letter* const letter_ptr = letter.release();
+    // The link is a seq_cst exchange, and the loads after it (the flag here, the waiter in wake) are seq_cst: this
+    // pairs with the fences of close() and WakeSlot::arm without a fence of our own. Either they see the letter, or
+    // we see the flag or the waiter.
     link(letter_ptr);
-    // Pairs with close() and with WakeSlot::arm: either they see the letter, or we see the flag or the waiter.
-    std::atomic_thread_fence(std::memory_order_seq_cst);
-    if (closed_.load(std::memory_order_relaxed)) {
+    if (closed_.load(std::memory_order_seq_cst)) {
         // It closed while we linked: our letter comes back if the close did not take it, else it counts as inside.
         return drain_if_closed(letter_ptr);
     }
@@ -71,9 +72,14 @@ LetterPtr Mailbox::try_pop() noexcept {
 LetterPtr Mailbox::pop_until(std::chrono::steady_clock::time_point deadline) {
     LetterPtr letter;
     waiter_.wait_until(deadline, [&] {
-        // Empty: the stub at the tail with nothing linked behind it (two loads, no pop). A sender linking right now
-        // sees the armed slot and wakes us.
-        if (tail_ == &stub_ && stub_.next.load(std::memory_order_acquire) == nullptr) return false;
+        // Empty: the stub at the tail with nothing linked behind it, and no sender swapped in at the head (three
+        // loads, no pop). The head, not the stub's link, is what a sender publishes with its seq_cst exchange: a
+        // sender that swapped in but has not linked yet is seen here (try_pop waits out its link), and one that
+        // swaps in later sees the armed slot and wakes us.
+        if (tail_ == &stub_ && stub_.next.load(std::memory_order_acquire) == nullptr &&
+            head_.load(std::memory_order_seq_cst) == &stub_) {
+            return false;
+        }
         letter = try_pop();
         return letter != nullptr;
     });

@@ -12,15 +12,13 @@ Letter::~Letter() {
 LetterPtr AnswerState::fulfil(LetterPtr reply) noexcept {
     if ((status_.load(std::memory_order_acquire) & forgotten) != 0) return reply;
     reply_ = std::move(reply);
-    status_.fetch_or(replied, std::memory_order_acq_rel);
-    std::atomic_thread_fence(std::memory_order_seq_cst);  // pairs with WakeSlot::arm
+    status_.fetch_or(replied, std::memory_order_seq_cst);  // seq_cst: pairs with WakeSlot::arm (see WakeSlot)
     waiter_.wake();
     return nullptr;
 }
 
 void AnswerState::abandon() noexcept {
-    status_.fetch_or(abandoned, std::memory_order_acq_rel);
-    std::atomic_thread_fence(std::memory_order_seq_cst);
+    status_.fetch_or(abandoned, std::memory_order_seq_cst);
     waiter_.wake();
 }
 

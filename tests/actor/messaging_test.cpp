@@ -425,3 +425,35 @@ TEST_CASE("a ChildRef knows its group's name, even after the group and its syste
     Bastion::stop();
     Bastion::block_until_stopped();
 }
+
+TEST_CASE("tell ping-pong across two workers loses no wake-up (200k round trips, each within a deadline)") {
+    RunningSystem system{Config{}.hide_backtraces().with_workers(2)};
+    // The two actors are bound to different workers, so every send races the receiver going to sleep.
+    const ChildRef ponger = Bastion::children([](Children c) {
+                                return c.with_worker(1).with_exec([](BastionContext ctx) -> Exec {
+                                    for (;;) {
+                                        SignedMessage m = ctx.recv();
+                                        (void)ctx.tell(m.signature(), *m.msg().downcast_ref<int>());
+                                    }
+                                });
+                            })
+                                .expect("children")
+                                .elems()
+                                .at(0);
+    std::promise<int> done;
+    Bastion::children([&](Children c) {
+        return c.with_worker(0).with_exec([&](BastionContext ctx) -> Exec {
+            int trips = 0;
+            for (; trips < 200000; ++trips) {
+                (void)ctx.tell(ponger.addr(), trips);
+                auto echo = ctx.try_recv_timeout(5s);
+                if (echo.is_err() || *echo.unwrap().msg().downcast_ref<int>() != trips) break;
+            }
+            done.set_value(trips);
+            return Ok();
+        });
+    }).expect("children");
+    auto trips = done.get_future();
+    REQUIRE(trips.wait_for(60s) == std::future_status::ready);
+    CHECK(trips.get() == 200000);
+}
