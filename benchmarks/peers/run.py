@@ -634,9 +634,11 @@ def report(results, p, build_times, install_s, total_s, command, has_chart, load
     if results.failures:
         L.append("**Failed in this run:** " + "; ".join(f"{i} {l} ({w})" for i, l, w in results.failures) + ".")
         L.append("")
-    L.append("Notes. Ours on two workers: the scheduler keeps a woken actor in its waker's hand-off slot, so our "
-             "ping-pong pair mostly settles on one worker; the two-worker figure is not a forced cross-worker round "
-             "trip (there is no placement control yet). Restart storm: OTP's supervisor keeps every restart of "
+    L.append("Notes. Ping-pong on two workers: ours binds the two actors to workers 0 and 1 "
+             "(`Children::with_worker`), so every message crosses cores; the peers leave placement to their "
+             "schedulers, which may keep the pair on one thread. A cross-core round trip costs a few of the machine's "
+             "cache-line round trips (the probe above), and that probe varies several-fold with where the host puts "
+             "the two vCPUs, so compare figures of one run only. Restart storm: OTP's supervisor keeps every restart of "
              "the last `period` (1 s, the smallest) in a list it walks on each restart, so with the intensity "
              "high enough never to give up, its rate falls as the rate rises; Erlang's mailbox dies with the "
              "process, so its driver sends the next message once the restarted child announces itself, while ours "
