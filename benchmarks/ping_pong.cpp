@@ -84,10 +84,11 @@ void trips(BastionContext& ctx, const ChildRef& pong, std::uint64_t from, std::u
 
 Figures run_ours(std::uint64_t n, const std::string& placement, Trip trip, std::uint64_t window) {
     const bool cross = placement == "cross";
+    auto worker = [cross](std::size_t w) { return cross ? std::optional<std::size_t>{w} : std::nullopt; };
     // Across cores, the machine's own cost of moving a line between them, measured right before.
     const double line_ns = cross ? cacheline_round_trip_ns() : 0;
     bastion::bench::SystemForRun system{placement == "one" ? 1U : 2U};
-    ChildRef pong = spawn_actor(ponger, cross ? std::optional<std::size_t>{1} : std::nullopt);
+    ChildRef pong = spawn_actor(ponger, worker(1));
     double ns = 0;
     if (placement == "thread") {
         // A plain thread has no mailbox: it asks. Each round trip wakes a parked thread (tens of microseconds in a
@@ -112,7 +113,7 @@ Figures run_ours(std::uint64_t n, const std::string& placement, Trip trip, std::
             trips(ctx, pong, 0, n, trip, window);
             result.set_value(seconds_since(start) * 1e9 / static_cast<double>(n));
             return Ok();
-        }, cross ? std::optional<std::size_t>{0} : std::nullopt);
+        }, worker(0));
         ns = result.get_future().get();
     }
     if (cross) return {{"ns", ns}, {"line_ns", line_ns}};

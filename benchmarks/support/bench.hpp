@@ -8,20 +8,19 @@
 /// Boost's `work_stealing`, which can be set up only once per process (its barrier and scheduler table are static),
 /// gets a process of its own every time. The child hands its figures back through a pipe.
 
+#include "cross_core.hpp"
+
 #include <boost/fiber/algo/work_stealing.hpp>
 #include <boost/fiber/condition_variable.hpp>
 #include <boost/fiber/operations.hpp>
 
 #include <malloc.h>
-#include <pthread.h>
-#include <sched.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <cstdint>
@@ -406,52 +405,6 @@ inline void print_page_fault_cost() {
 
 // ---------------------------------------------------------------------------------------------------------------
 // The floor: raw Boost.Fiber work_stealing
-
-/// Binds the calling thread to the `index`-th CPU this process may run on (wrapping around), as the executor pins
-/// its workers, so floor and ours place their threads alike.
-inline void pin_current_thread(std::size_t index) {
-    cpu_set_t allowed;
-    CPU_ZERO(&allowed);
-    if (sched_getaffinity(0, sizeof allowed, &allowed) != 0) return;
-    std::vector<int> cpus;
-    for (int c = 0; c < CPU_SETSIZE; ++c) {
-        if (CPU_ISSET(c, &allowed)) cpus.push_back(c);
-    }
-    if (cpus.empty()) return;
-    cpu_set_t one;
-    CPU_ZERO(&one);
-    CPU_SET(cpus[index % cpus.size()], &one);
-    pthread_setaffinity_np(pthread_self(), sizeof one, &one);
-}
-
-/// Nanoseconds for one round trip of a cache line between two threads pinned to the first two CPUs: the floor under
-/// any message between cores. In a VM it depends on where the host put the vCPUs (65 to 470 ns seen on this kind of
-/// machine, changing from one minute to the next), so a cross-core figure is quoted with this one, taken beside it.
-inline double cacheline_round_trip_ns(std::uint64_t n = 200000) {
-    alignas(64) std::atomic<std::uint64_t> line{0};
-    double ns = 0;
-    std::thread other{[&] {
-        pin_current_thread(1);
-        for (std::uint64_t i = 0; i < n; ++i) {
-            while (line.load(std::memory_order_acquire) != 2 * i + 1) {
-            }
-            line.store(2 * i + 2, std::memory_order_release);
-        }
-    }};
-    std::thread self{[&] {
-        pin_current_thread(0);
-        const auto start = Clock::now();
-        for (std::uint64_t i = 0; i < n; ++i) {
-            line.store(2 * i + 1, std::memory_order_release);
-            while (line.load(std::memory_order_acquire) != 2 * i + 2) {
-            }
-        }
-        ns = seconds_since(start) * 1e9 / static_cast<double>(n);
-    }};
-    self.join();
-    other.join();
-    return ns;
-}
 
 /// How the floor's malloc treats freed memory. fixedsize_stack takes each stack from malloc; by default glibc gives
 /// freed memory at the top of the heap back to the kernel (M_TRIM_THRESHOLD, 128 KiB), so the next batch of stacks

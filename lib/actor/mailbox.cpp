@@ -35,6 +35,9 @@ Mailbox::Pop Mailbox::pop_raw(Letter*& out) noexcept {
     Letter* next = tail->next.load(std::memory_order_acquire);
     if (tail == &stub_) {
         if (next == nullptr) {
+            // Empty only if no sender has swapped in at the head either: the head, not the stub's link, is what a
+            // sender publishes with its seq_cst exchange, so after WakeSlot::arm's fence a sender is seen here or sees
+            // the armed waiter.
             return head_.load(std::memory_order_acquire) == &stub_ ? Pop::Empty : Pop::Inconsistent;
         }
         tail_ = next;
@@ -72,14 +75,6 @@ LetterPtr Mailbox::try_pop() noexcept {
 LetterPtr Mailbox::pop_until(std::chrono::steady_clock::time_point deadline) {
     LetterPtr letter;
     waiter_.wait_until(deadline, [&] {
-        // Empty: the stub at the tail with nothing linked behind it, and no sender swapped in at the head (three
-        // loads, no pop). The head, not the stub's link, is what a sender publishes with its seq_cst exchange: a
-        // sender that swapped in but has not linked yet is seen here (try_pop waits out its link), and one that
-        // swaps in later sees the armed slot and wakes us.
-        if (tail_ == &stub_ && stub_.next.load(std::memory_order_acquire) == nullptr &&
-            head_.load(std::memory_order_seq_cst) == &stub_) {
-            return false;
-        }
         letter = try_pop();
         return letter != nullptr;
     });

@@ -923,10 +923,13 @@ void Node::changed(const std::string& distributor, const ChildRef& member, bool 
     for (const auto& peer : linked) {
         try {
             (void)peer->post([&](FrameWriter& out) {
-                if (joined) return write_joined(out, distributor, member);
-                out.begin(FrameKind::Left, 2).pack(distributor);
-                out.pack_id(member.id());
-                out.end();
+                if (joined) {
+                    write_joined(out, distributor, member);
+                } else {
+                    out.begin(FrameKind::Left, 2).pack(distributor);
+                    out.pack_id(member.id());
+                    out.end();
+                }
             });
         } catch (const std::exception&) {  // out of memory: that member misses this change until it relinks
         }

@@ -106,7 +106,7 @@ context* take_oldest(ReadyQueue& queue, std::uint32_t want, ReadyQueue& rest, st
 
 }  // namespace
 
-std::uint32_t WorkerPool::take_inbox(std::size_t self, ReadyQueue& bound) noexcept {
+void WorkerPool::take_inbox(std::size_t self, ReadyQueue& bound) noexcept {
     Worker& w = *workers_[self];
     std::uint32_t taken = 0;
     std::lock_guard lock{w.inbox_lock};
@@ -118,7 +118,6 @@ std::uint32_t WorkerPool::take_inbox(std::size_t self, ReadyQueue& bound) noexce
         ++taken;
     }
     w.spawned.store(w.spawned.load(std::memory_order_relaxed) + taken, std::memory_order_relaxed);  // owner only
-    return taken;
 }
 
 context* WorkerPool::take_injected(std::size_t self) noexcept {

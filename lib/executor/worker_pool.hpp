@@ -86,8 +86,8 @@ public:
     Executor& owner() const noexcept { return owner_; }
 
     // For the SmpAlgorithm of worker `self`.
-    /// Moves the contexts posted to worker `self`'s inbox to the back of `bound`; returns how many.
-    std::uint32_t take_inbox(std::size_t self, ReadyQueue& bound) noexcept;
+    /// Moves the contexts posted to worker `self`'s inbox to the back of `bound`.
+    void take_inbox(std::size_t self, ReadyQueue& bound) noexcept;
     /// Takes the oldest injected lightproc, and moves a batch more into worker `self`'s queue.
     boost::fibers::context* take_injected(std::size_t self) noexcept;
     boost::fibers::context* steal_for(std::size_t self, std::size_t stuck_victim) noexcept;

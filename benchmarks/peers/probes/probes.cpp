@@ -9,9 +9,9 @@
 //
 // Prints `RESULT workload=probe_<name> impl=machine value=V unit=ns` per run; fails if a counter comes out wrong.
 
+#include "../../support/cross_core.hpp"
+
 #include <linux/futex.h>
-#include <pthread.h>
-#include <sched.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -24,9 +24,11 @@
 #include <cstring>
 #include <string>
 #include <thread>
-#include <vector>
 
 namespace {
+
+using bastion::bench::cacheline_round_trip_ns;
+using bastion::bench::pin_current_thread;
 
 using Clock = std::chrono::steady_clock;
 
@@ -37,26 +39,6 @@ using Clock = std::chrono::steady_clock;
 
 double since_ns(Clock::time_point t0) {
     return std::chrono::duration<double, std::nano>(Clock::now() - t0).count();
-}
-
-// The CPUs the process may use, read once at start (a pinned thread's own mask would be a single CPU).
-std::vector<int> allowed_cpus() {
-    cpu_set_t allowed;
-    CPU_ZERO(&allowed);
-    sched_getaffinity(0, sizeof allowed, &allowed);
-    std::vector<int> cpus;
-    for (int c = 0; c < CPU_SETSIZE; ++c) {
-        if (CPU_ISSET(c, &allowed)) cpus.push_back(c);
-    }
-    return cpus;
-}
-const std::vector<int> cpus = allowed_cpus();
-
-void pin(int index) {
-    cpu_set_t one;
-    CPU_ZERO(&one);
-    CPU_SET(cpus[static_cast<std::size_t>(index) % cpus.size()], &one);
-    pthread_setaffinity_np(pthread_self(), sizeof one, &one);
 }
 
 double context_switch(std::uint64_t n) {
@@ -77,29 +59,6 @@ double context_switch(std::uint64_t n) {
     return ns / static_cast<double>(2 * n);
 }
 
-double cacheline_rt(std::uint64_t n) {
-    alignas(64) std::atomic<std::uint64_t> line{0};
-    std::thread other{[&] {
-        pin(1);
-        for (std::uint64_t i = 0; i < n; ++i) {
-            while (line.load(std::memory_order_acquire) != 2 * i + 1) {
-            }
-            line.store(2 * i + 2, std::memory_order_release);
-        }
-    }};
-    pin(0);
-    const auto t0 = Clock::now();
-    for (std::uint64_t i = 0; i < n; ++i) {
-        line.store(2 * i + 1, std::memory_order_release);
-        while (line.load(std::memory_order_acquire) != 2 * i + 2) {
-        }
-    }
-    const double ns = since_ns(t0);
-    other.join();
-    if (line.load() != 2 * n) fail("cache line: wrong count");
-    return ns / static_cast<double>(n);
-}
-
 long futex(std::atomic<std::uint32_t>* addr, int op, std::uint32_t value) {
     return syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(addr), op | FUTEX_PRIVATE_FLAG, value, nullptr, nullptr,
                    0);
@@ -117,13 +76,13 @@ double futex_wake_rt(std::uint64_t n) {
         futex(&w, FUTEX_WAKE, 1);
     };
     std::thread other{[&] {
-        pin(1);
+        pin_current_thread(1);
         for (std::uint32_t i = 1; i <= n; ++i) {
             wait_for(a, i);
             post(b, i);
         }
     }};
-    pin(0);
+    pin_current_thread(0);
     std::this_thread::sleep_for(std::chrono::milliseconds{10});  // let it fall asleep
     const auto t0 = Clock::now();
     for (std::uint32_t i = 1; i <= n; ++i) {
@@ -154,13 +113,14 @@ int main(int argc, char** argv) {
         else
             fail("unknown option (--runs --switches --bounces --wakes)");
     }
-    if (cpus.size() < 2) fail("needs two CPUs");
+    if (bastion::bench::allowed_cpus().size() < 2) fail("needs two CPUs");
     std::printf("probes: runs=%llu switches=%llu bounces=%llu wakes=%llu\n", static_cast<unsigned long long>(runs),
                 static_cast<unsigned long long>(switches), static_cast<unsigned long long>(bounces),
                 static_cast<unsigned long long>(wakes));
     for (std::uint64_t r = 0; r < runs; ++r) {
         std::printf("RESULT workload=probe_context_switch impl=machine value=%.6g unit=ns\n", context_switch(switches));
-        std::printf("RESULT workload=probe_cacheline_rt impl=machine value=%.6g unit=ns\n", cacheline_rt(bounces));
+        std::printf("RESULT workload=probe_cacheline_rt impl=machine value=%.6g unit=ns\n",
+                    cacheline_round_trip_ns(bounces));
         std::printf("RESULT workload=probe_futex_wake_rt impl=machine value=%.6g unit=ns\n", futex_wake_rt(wakes));
         std::fflush(stdout);
     }

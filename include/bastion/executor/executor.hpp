@@ -78,9 +78,7 @@ public:
     /// with other workers); from elsewhere it goes through the injection queue. Rust: `pool::spawn`.
     template <class F>
     RecoverableHandle<detail::ProcResultOf<F>> spawn(F&& fn, ProcStack stack = {}) {
-        auto made = detail::make_proc(std::forward<F>(fn), std::move(stack), stack_pool());
-        submit(made.context.get(), made.core);
-        return ProcHandle<detail::ProcResultOf<F>>{detail::AdoptProc{}, std::move(made.context), made.core};
+        return spawn_at(detail::ProcCoreBase::unbound, std::forward<F>(fn), std::move(stack));
     }
 
     /// Runs `fn` as a new lightproc bound to worker `worker` (counted modulo `workers()`): it starts there, every
@@ -89,10 +87,7 @@ public:
     /// thread. No upstream equivalent.
     template <class F>
     RecoverableHandle<detail::ProcResultOf<F>> spawn_on(std::size_t worker, F&& fn, ProcStack stack = {}) {
-        auto made = detail::make_proc(std::forward<F>(fn), std::move(stack), stack_pool());
-        made.core->home = static_cast<std::uint32_t>(worker % workers());
-        submit(made.context.get(), made.core);
-        return ProcHandle<detail::ProcResultOf<F>>{detail::AdoptProc{}, std::move(made.context), made.core};
+        return spawn_at(static_cast<std::uint32_t>(worker % workers()), std::forward<F>(fn), std::move(stack));
     }
 
     /// Runs `fn`, which may block its thread, as a lightproc on the blocking pool. Rust: `blocking::spawn_blocking`.
@@ -116,6 +111,14 @@ public:
     detail::StackPool& stack_pool() const noexcept;
 
 private:
+    // A new lightproc on the workers, bound to worker `home` unless it is ProcCoreBase::unbound.
+    template <class F>
+    RecoverableHandle<detail::ProcResultOf<F>> spawn_at(std::uint32_t home, F&& fn, ProcStack stack) {
+        auto made = detail::make_proc(std::forward<F>(fn), std::move(stack), stack_pool());
+        made.core->home = home;
+        submit(made.context.get(), made.core);
+        return ProcHandle<detail::ProcResultOf<F>>{detail::AdoptProc{}, std::move(made.context), made.core};
+    }
     void submit(boost::fibers::context* context, detail::ProcCoreBase* core);
     void submit_blocking(boost::intrusive_ptr<boost::fibers::context> context, detail::ProcCoreBase* core);
 
