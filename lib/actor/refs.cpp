@@ -20,7 +20,8 @@ LetterPtr deliver(const std::shared_ptr<ActorCell>& to, LetterPtr letter) noexce
 
 bool broadcast_to(const GroupCell& group, const SharedPayload& payload) {
     bool reached = false;
-    for (const auto& cell : *group.elements()) {
+    const auto elements = group.elements();
+    for (const auto& cell : *elements) {
         reached |= cell->mailbox.push(std::make_unique<BroadcastLetter>(RefAddr{}, payload)) == nullptr;
     }
     return reached;
@@ -68,7 +69,8 @@ std::shared_ptr<GroupCell> make_group(const std::shared_ptr<SupervisorCell>& sup
     cell->build(cell);
     // Its actors are members of its routes from now on: what is routed to them before their first run waits in their
     // mailboxes, as any message sent before a start does.
-    for (const auto& element : *cell->elements()) join_routes(element, *cell);
+    const auto elements = cell->elements();
+    for (const auto& element : *elements) join_routes(element, *cell);
     return cell;
 }
 

@@ -76,7 +76,8 @@ void SupervisorRun::handle(Event& event) {
                 if (const Unit* unit = find(e.cell.get(), nullptr)) bring_down(*unit, e.mode, {});
             } else if constexpr (std::is_same_v<E, StopGroup>) {
                 e.group->stopped = true;
-                for (const auto& cell : *e.group->elements()) {
+                const auto elements = e.group->elements();
+                for (const auto& cell : *elements) {
                     if (const Unit* unit = find(cell.get(), nullptr)) bring_down(*unit, e.mode, {});
                 }
             } else if constexpr (std::is_same_v<E, Deploy>) {
@@ -217,7 +218,8 @@ void SupervisorRun::add_units(const Element& element) {
         units_.push_back(std::move(unit));
     };
     if (const auto* group = std::get_if<std::shared_ptr<GroupCell>>(&element)) {
-        for (const auto& cell : *(*group)->elements()) add(Unit{cell, *group, nullptr});
+        const auto elements = (*group)->elements();
+        for (const auto& cell : *elements) add(Unit{cell, *group, nullptr});
     } else {
         add(Unit{nullptr, nullptr, std::get<std::shared_ptr<SupervisorCell>>(element)});
     }
@@ -378,7 +380,8 @@ void SupervisorRun::rehome_strays() {
     for (auto& [group, letters] : strays) {
         auto siblings = [&group] {
             std::vector<std::shared_ptr<ActorCell>> found;
-            for (const auto& cell : *group->elements()) {
+            const auto elements = group->elements();
+            for (const auto& cell : *elements) {
                 const Phase phase = cell->unit.phase;
                 if (phase != Phase::Stopped && phase != Phase::Stopping && phase != Phase::Escalated) found.push_back(cell);
             }

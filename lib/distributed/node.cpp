@@ -946,7 +946,8 @@ void Node::announce_routes(Peer& peer) {
     auto sys = system.lock();
     if (!sys) return;
     for (const auto& route : sys->routes.distributors()) {
-        for (const ChildRef& member : *route->members()) {
+        const auto members = route->members();  // the snapshot lives through the loop (not just its first line)
+        for (const ChildRef& member : *members) {
             if (member.cell()->remote) continue;
             (void)peer.post([&](FrameWriter& out) { write_joined(out, route->name, member); });
         }

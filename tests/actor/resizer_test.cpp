@@ -15,6 +15,7 @@
 #include <memory>
 #include <mutex>
 #include <set>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -174,6 +175,51 @@ TEST_CASE("a resized group grows under a backlog without passing its bound, lose
     // The one left still serves the distributor.
     REQUIRE(work.tell_one(messages).is_ok());
     wait_until("a message after shrinking", [&] { return load->count() == messages + 1; });
+}
+
+TEST_CASE("a group broadcast to while its resizer changes its members reads a member list that stays alive") {
+    // Regression: iterating `*group->elements()` kept the list alive only for the loop's first line, so a resize that
+    // replaced it mid-broadcast freed the list being read (caught by the sanitized build; the same pattern in the
+    // cluster's route announcements crashed a node).
+    RunningSystem system;
+    ChildrenRef group = Bastion::children([](Children c) {
+                            return c.with_heartbeat_tick(1ms)
+                                .with_resizer(OptimalSizeExploringResizer{}
+                                                  .with_lower_bound(1)
+                                                  .with_upper_bound(UpperBound::Limit(16))
+                                                  .with_upscale_strategy(UpscaleStrategy::MailboxSizeThreshold(1))
+                                                  .with_upscale_rate(1.0)
+                                                  .with_downscale_threshold(0.1)
+                                                  .with_downscale_rate(1.0))
+                                .with_distributor(Distributor::named("churn"))
+                                .with_exec([](BastionContext ctx) -> Exec {
+                                    for (;;) {
+                                        SignedMessage m = ctx.recv();
+                                        if (m.msg().downcast_ref<int>() != nullptr) executor::this_proc::sleep_for(1ms);
+                                    }
+                                });
+                        }).expect("children");
+    // A feeder grows the group with bursts of routed work and lets it shrink between them.
+    std::atomic<bool> done{false};
+    std::thread feeder{[&] {
+        Distributor churn = Distributor::named("churn");
+        while (!done.load()) {
+            for (int i = 0; i < 64; ++i) (void)churn.tell_one(i);
+            std::this_thread::sleep_for(10ms);
+        }
+    }};
+    std::set<std::size_t> sizes;
+    int sent = 0;
+    const auto until = std::chrono::steady_clock::now() + 400ms;
+    while (std::chrono::steady_clock::now() < until || sizes.size() < 3) {
+        CHECK(group.broadcast(std::string{"tick"}).is_ok());
+        ++sent;
+        if (sent % 64 == 0) sizes.insert(group.elems().size());
+        if (std::chrono::steady_clock::now() > until + 10s) break;  // never grew or shrank: the check below says so
+    }
+    done = true;
+    feeder.join();
+    CHECK(sizes.size() >= 3);  // the members changed under the broadcasts, more than once
 }
 
 TEST_CASE("a resized group below its lower bound replaces members that finished") {
