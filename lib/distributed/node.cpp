@@ -534,7 +534,13 @@ void Node::handshake(io::Handle<io::TcpStream> stream, bool dialed, std::shared_
         [self, peer, link, reader = std::move(reader)]() mutable { self->run_reader(peer, link, std::move(reader)); });
     gossip(peer);
     announce_routes(*peer);
-    if (attached == Attached::CameUp) notify(MemberUp{member_of(*peer)});
+    if (attached == Attached::CameUp) {
+        auto member = [&] {
+            std::lock_guard guard{lock_};  // it guards the address
+            return member_of(*peer);
+        }();
+        notify(MemberUp{std::move(member)});
+    }
 }
 
 Node::Attached Node::attach(const Hello& hello, const std::shared_ptr<Link>& link, std::shared_ptr<Peer>& peer) {
@@ -882,30 +888,39 @@ void Node::mark_down(Peer& peer, bool left) {
 }
 
 void Node::gossip(const std::shared_ptr<Peer>& joined) {
-    std::vector<std::shared_ptr<Peer>> linked;
+    struct Known {
+        std::shared_ptr<Peer> peer;
+        std::string name;
+        std::uint64_t incarnation;
+        std::string address;
+    };
+    // Copied under the lock, which guards the addresses (a relink or newer gossip rewrites them). The newcomer is left
+    // out of the others by identity: its link may already be gone again, and then it is not among the linked ones.
+    std::vector<Known> others;
+    Known newcomer;
     {
         std::lock_guard guard{lock_};
         for (auto& [peer_name, peer] : peers_) {
-            if (peer->link && peer->state != MemberState::Down) linked.push_back(peer);
+            if (peer != joined && peer->link && peer->state != MemberState::Down) {
+                others.push_back({peer, peer->name, peer->incarnation.load(), peer->address});
+            }
         }
+        newcomer = {joined, joined->name, joined->incarnation.load(), joined->address};
     }
-    auto pack_member = [](FrameWriter& out, const Peer& peer) {
+    auto pack_member = [](FrameWriter& out, const Known& member) {
         out.packer().pack_array(3);
-        out.packer().pack(peer.name).pack(peer.incarnation.load()).pack(peer.address);
+        out.packer().pack(member.name).pack(member.incarnation).pack(member.address);
     };
     // The newcomer learns every member linked here; every other member learns the newcomer.
     (void)joined->post([&](FrameWriter& out) {
-        out.begin(FrameKind::Members, 1).pack_array(static_cast<std::uint32_t>(linked.size() - 1));
-        for (const auto& peer : linked) {
-            if (peer != joined) pack_member(out, *peer);
-        }
+        out.begin(FrameKind::Members, 1).pack_array(static_cast<std::uint32_t>(others.size()));
+        for (const Known& member : others) pack_member(out, member);
         out.end();
     });
-    for (const auto& peer : linked) {
-        if (peer == joined) continue;
-        (void)peer->post([&](FrameWriter& out) {
+    for (const Known& member : others) {
+        (void)member.peer->post([&](FrameWriter& out) {
             out.begin(FrameKind::Members, 1).pack_array(1);
-            pack_member(out, *joined);
+            pack_member(out, newcomer);
             out.end();
         });
     }

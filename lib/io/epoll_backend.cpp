@@ -113,7 +113,12 @@ bool Readiness::wait(Interest interest, std::uint32_t seen, Clock::time_point de
         if (!me.woken.load(std::memory_order_relaxed)) unlink(me);
     };
     for (;;) {
-        if (me.woken.load(std::memory_order_acquire)) return true;
+        if (me.woken.load(std::memory_order_acquire)) {
+            // fire() sets the flag before it unparks us, both under the lock: holding it once waits that out, so our
+            // parker (on this lightproc's stack) is no longer touched once we return.
+            std::lock_guard lock{lock_};
+            return true;
+        }
         if (core != nullptr && core->cancel_requested()) {
             leave();
             throw executor::ProcCancelled{};
