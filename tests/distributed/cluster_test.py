@@ -49,6 +49,14 @@ class Node:
         ready = self.expect("ready", 10)
         self.incarnation = ready.split()[3]
 
+    def excerpt(self, lines):
+        """The last `lines` lines of the node's output; from a sanitizer report on, if it printed one, since its
+        stacks (the access, the free, the allocation) are what a failure needs and run longer than any tail."""
+        for i, line in enumerate(self.log):
+            if "ERROR: AddressSanitizer" in line or "runtime error:" in line:
+                return self.log[max(0, i - 5):]
+        return self.log[-lines:]
+
     def _pump(self):
         for line in self.proc.stdout:
             line = line.rstrip("\n")
@@ -480,7 +488,7 @@ def main():
         print(f"{scenario}: FAILED: {error}")
         for node in nodes:
             print(f"--- {node.name} ({node.address})")
-            print("\n".join(node.log[-60:]))
+            print("\n".join(node.excerpt(60)))
         if etcd:
             print(f"--- etcd ({etcd.url})")
             print(etcd.log_tail())

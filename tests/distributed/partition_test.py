@@ -61,7 +61,7 @@ def main():
         print(f"partition: FAILED: {error}")
         for node in nodes:
             print(f"--- {node.name} ({node.address})")
-            print("\n".join(node.log[-40:]))
+            print("\n".join(node.excerpt(40)))
         return 1
     finally:
         for node in nodes:

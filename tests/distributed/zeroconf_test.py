@@ -308,7 +308,7 @@ def main():
         print(f"zeroconf: FAILED: {error}")
         for node in nodes.values():
             print(f"--- {node.name} ({node.address})")
-            print("\n".join(node.log[-40:]))
+            print("\n".join(node.excerpt(40)))
         for d in daemons.values():
             print(d.log_tail())
         return 1
