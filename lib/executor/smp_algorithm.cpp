@@ -55,6 +55,13 @@ void SmpAlgorithm::push(context* ctx, bool to_front, bool bound) noexcept {
         bound_.push_back(*ctx);  // a bound lightproc that yielded goes behind the other bound ones
         return;
     }
+    const std::uintptr_t slot = reinterpret_cast<std::uintptr_t>(ctx) | (bound ? Worker::bound_tag : 0);
+    if (!to_front && self_.handoff.load(std::memory_order_relaxed) == 0) {
+        // The slot is empty and only this thread fills it: no lock (release: a thief reads the context's state).
+        self_.handoff.store(slot, std::memory_order_release);
+        if (!bound) pool_.on_handoff(index_);
+        return;
+    }
     bool queued = false;
     bool became_stealable;
     {
@@ -64,18 +71,19 @@ void SmpAlgorithm::push(context* ctx, bool to_front, bool bound) noexcept {
             ++self_.queue_length;
             queued = true;
         } else {
-            if (context* displaced = self_.handoff) {
-                if (handoff_bound_) {
-                    bound_.push_back(*displaced);
+            // Under the lock no thief touches the slot (one may have emptied it since we looked).
+            const std::uintptr_t displaced = self_.handoff.load(std::memory_order_relaxed);
+            self_.handoff.store(slot, std::memory_order_release);
+            if (displaced != 0) {
+                context* const was = reinterpret_cast<context*>(displaced & ~Worker::bound_tag);
+                if ((displaced & Worker::bound_tag) != 0) {
+                    bound_.push_back(*was);
                 } else {
-                    self_.queue.push_back(*displaced);
+                    self_.queue.push_back(*was);
                     ++self_.queue_length;
                     queued = true;
                 }
             }
-            self_.handoff = ctx;
-            handoff_bound_ = bound;
-            self_.has_handoff.store(!bound, std::memory_order_relaxed);  // thieves may take only an unbound hand-off
         }
         became_stealable = self_.publish_length();
     }
@@ -91,6 +99,7 @@ void SmpAlgorithm::awakened(context* ctx) noexcept {
     if (ctx->is_context(type::pinned_context)) {
         if (ctx->is_context(type::dispatcher_context)) {
             dispatcher_ = ctx;
+            dispatcher_context_ = ctx;
         } else {
             main_ = ctx;
         }
@@ -98,45 +107,62 @@ void SmpAlgorithm::awakened(context* ctx) noexcept {
     }
     ctx->detach();  // ready fibers belong to no scheduler, so any worker may take them (bound ones: only this one)
     ProcCoreBase* core = core_of(ctx);
-    push(ctx, core != nullptr && std::exchange(core->yielding, false), is_bound(core));
+    const bool yielded = core != nullptr && std::exchange(core->yielding, false);
+    const bool bound = is_bound(core);
+    if (yielded && !bound && self_.yielded.load(std::memory_order_relaxed) == nullptr) {
+        // Boost picked what runs next before handing the yielder back: the next pick queues it, under its own lock.
+        self_.yielded.store(ctx, std::memory_order_release);
+        pool_.on_handoff(index_);  // some idle peer watches, should what runs now get stuck
+        return;
+    }
+    push(ctx, yielded, bound);
 }
 
 void SmpAlgorithm::push_new(context* ctx) noexcept { push(ctx, false, is_bound(core_of(ctx))); }
 
 context* SmpAlgorithm::pop_local() noexcept {
-    std::lock_guard lock{self_.lock};
+    if (!fair_pick_due_) {
+        if (context* ctx = take_handoff()) return ctx;  // no lock: the usual pick after a wake-up
+    }
     context* ctx = nullptr;
-    if (fair_pick_due_ && !bound_.empty() && (fair_from_bound_ || self_.queue.empty())) {
-        fair_pick_due_ = false;
-        fair_from_bound_ = false;
-        ctx = &bound_.front();
-        bound_.pop_front();
-        return ctx;
+    bool became_stealable;
+    {
+        std::lock_guard lock{self_.lock};
+        if (context* yielded = self_.yielded.load(std::memory_order_relaxed)) {
+            self_.yielded.store(nullptr, std::memory_order_relaxed);
+            self_.queue.push_front(*yielded);  // behind everything else
+            ++self_.queue_length;
+        }
+        if (fair_pick_due_ && !bound_.empty() && (fair_from_bound_ || self_.queue.empty())) {
+            fair_pick_due_ = false;
+            fair_from_bound_ = false;
+            ctx = &bound_.front();
+            bound_.pop_front();
+        } else if (fair_pick_due_ && !self_.queue.empty()) {
+            fair_pick_due_ = false;
+            fair_from_bound_ = true;
+            ctx = &self_.queue.front();
+            self_.queue.pop_front();
+            --self_.queue_length;
+        } else if (!bound_.empty()) {
+            ctx = &bound_.front();
+            bound_.pop_front();
+        } else if (!self_.queue.empty()) {
+            ctx = &self_.queue.back();
+            self_.queue.pop_back();
+            --self_.queue_length;
+        }
+        became_stealable = self_.publish_length();
     }
-    if (fair_pick_due_ && !self_.queue.empty()) {
-        fair_pick_due_ = false;
-        fair_from_bound_ = true;
-        ctx = &self_.queue.front();
-        self_.queue.pop_front();
-        --self_.queue_length;
-    } else if (self_.handoff != nullptr) {
-        ctx = std::exchange(self_.handoff, nullptr);
-        self_.has_handoff.store(false, std::memory_order_relaxed);
-        handoff_bound_ = false;
-        return ctx;
-    } else if (!bound_.empty()) {
-        ctx = &bound_.front();
-        bound_.pop_front();
-        return ctx;
-    } else if (!self_.queue.empty()) {
-        ctx = &self_.queue.back();
-        self_.queue.pop_back();
-        --self_.queue_length;
-    } else {
-        return nullptr;
-    }
-    self_.publish_length();
-    return ctx;
+    if (became_stealable) pool_.on_stealable(index_);  // a yielder stayed behind: a peer may take it
+    return ctx != nullptr ? ctx : take_handoff();        // a fairness pick found nothing else
+}
+
+context* SmpAlgorithm::take_handoff() noexcept {
+    if (self_.handoff.load(std::memory_order_relaxed) == 0) return nullptr;
+    // An exchange, as a thief taking it from a stuck worker (under the lock, which we need not hold) may win the race.
+    const std::uintptr_t slot = self_.handoff.exchange(0, std::memory_order_acquire);
+    return reinterpret_cast<context*>(slot & ~Worker::bound_tag);
 }
 
 context* SmpAlgorithm::take_dispatcher() noexcept {
@@ -144,12 +170,19 @@ context* SmpAlgorithm::take_dispatcher() noexcept {
     return std::exchange(dispatcher_, nullptr);
 }
 
+context* SmpAlgorithm::run(context* ctx) noexcept {
+    running_ = ctx != nullptr ? ctx : dispatcher_context_;
+    if (ctx != nullptr && !ctx->is_context(type::pinned_context)) scheduler_->attach_worker_context(ctx);
+    return ctx;
+}
+
 context* SmpAlgorithm::pick_next() noexcept {
-    if (main_ != nullptr) return std::exchange(main_, nullptr);
+    if (main_ != nullptr) return run(std::exchange(main_, nullptr));
+    if (scheduler_ == nullptr) scheduler_ = context::active()->get_scheduler();
     const std::uint64_t pick = ++picks_;
     self_.progress.store(pick, std::memory_order_relaxed);
-    context* active = context::active();
-    const bool from_dispatcher = active->is_context(type::dispatcher_context);
+    // Boost resumes what this returns, or the dispatcher if it is null: what ran last is the one asking.
+    const bool from_dispatcher = running_ != nullptr && running_ == dispatcher_context_;
     if (self_.inbox_pending.load(std::memory_order_relaxed)) pool_.take_inbox(index_, bound_);
 
     if (pick % fairness_period == 0) {
@@ -161,15 +194,12 @@ context* SmpAlgorithm::pick_next() noexcept {
             fair_pick_due_ = true;
         }
         if (pool_.injected() != 0) {
-            if (context* ctx = pool_.take_injected(index_)) {
-                active->attach(ctx);
-                return ctx;
-            }
+            if (context* ctx = pool_.take_injected(index_)) return run(ctx);
         }
     }
     if (!from_dispatcher && dispatcher_ != nullptr &&
         (self_.remote_pending.load(std::memory_order_relaxed) || pick % dispatcher_period == 0)) {
-        return take_dispatcher();
+        return run(take_dispatcher());
     }
     // IO: the dispatcher's picks (every 32nd pick, or when the queue ran dry) hand the requests queued since to the
     // kernel in one batch and reap completions. Only the dispatcher's: a lightproc switching away may still hold its
@@ -180,13 +210,11 @@ context* SmpAlgorithm::pick_next() noexcept {
     }
     context* ctx = pop_local();
     if (ctx == nullptr) {
-        if (!from_dispatcher) return take_dispatcher();  // nothing local: the dispatcher looks further, or parks
+        if (!from_dispatcher) return run(take_dispatcher());  // nothing local: the dispatcher looks further, or parks
         ctx = pool_.take_injected(index_);
         if (ctx == nullptr) ctx = steal();
-        if (ctx == nullptr) return nullptr;
     }
-    active->attach(ctx);
-    return ctx;
+    return run(ctx);
 }
 
 context* SmpAlgorithm::steal() noexcept {
@@ -207,20 +235,22 @@ context* SmpAlgorithm::steal() noexcept {
 }
 
 bool SmpAlgorithm::has_ready_fibers() const noexcept {
-    return main_ != nullptr || handoff_bound_ || !bound_.empty() || self_.has_handoff.load(std::memory_order_relaxed) ||
-           self_.stealable.load(std::memory_order_relaxed) || self_.inbox_pending.load(std::memory_order_relaxed);
+    return main_ != nullptr || !bound_.empty() || self_.handoff.load(std::memory_order_relaxed) != 0 ||
+           self_.yielded.load(std::memory_order_relaxed) != nullptr || self_.stealable.load(std::memory_order_relaxed) ||
+           self_.inbox_pending.load(std::memory_order_relaxed);
 }
 
 void SmpAlgorithm::snapshot_progress() noexcept {
     for (std::size_t v : self_.victims) peer_progress_[v] = pool_.worker(v).progress.load(std::memory_order_relaxed);
 }
 
-// A peer is stuck when it holds a ready hand-off but has made no pick since our last snapshot: one fiber is running
-// long and the hand-off would wait for it. Steal it.
+// A peer is stuck when it holds a ready hand-off (or a yielder not yet queued) but has made no pick since our last
+// snapshot: one fiber is running long and the other would wait for it. Steal it.
 void SmpAlgorithm::find_stuck_peer() noexcept {
     for (std::size_t v : self_.victims) {
         Worker& peer = pool_.worker(v);
-        if (peer.has_handoff.load(std::memory_order_relaxed) &&
+        if ((Worker::stealable_handoff(peer.handoff.load(std::memory_order_relaxed)) ||
+             peer.yielded.load(std::memory_order_relaxed) != nullptr) &&
             peer.progress.load(std::memory_order_relaxed) == peer_progress_[v] &&
             peer.park.load(std::memory_order_relaxed) == Awake) {
             stuck_victim_ = v;

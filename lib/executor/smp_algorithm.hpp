@@ -5,6 +5,7 @@
 
 #include <boost/fiber/algo/algorithm.hpp>
 #include <boost/fiber/context.hpp>
+#include <boost/fiber/scheduler.hpp>
 
 #include <chrono>
 #include <cstddef>
@@ -45,6 +46,10 @@ public:
 private:
     void push(boost::fibers::context* ctx, bool to_front, bool bound) noexcept;
     boost::fibers::context* pop_local() noexcept;
+    /// Empties the hand-off slot; what it held, or null.
+    boost::fibers::context* take_handoff() noexcept;
+    /// `ctx` runs next (null: the dispatcher does).
+    boost::fibers::context* run(boost::fibers::context* ctx) noexcept;
     boost::fibers::context* take_dispatcher() noexcept;
     boost::fibers::context* steal() noexcept;
     bool may_steal(std::chrono::steady_clock::time_point now) const noexcept { return now >= steal_not_before_; }
@@ -54,11 +59,14 @@ private:
     WorkerPool& pool_;
     Worker& self_;
     std::size_t index_;
-    boost::fibers::context* dispatcher_ = nullptr;  // pinned: lives in a slot, never stolen
+    boost::fibers::context* dispatcher_ = nullptr;  // pinned: lives in a slot, never stolen; null while it runs
     boost::fibers::context* main_ = nullptr;        // pinned: ready only when the worker stops
+    boost::fibers::context* dispatcher_context_ = nullptr;  // the dispatcher, ready or not
+    boost::fibers::scheduler* scheduler_ = nullptr;         // this worker's Boost scheduler
+    // The context picked last, which is running (null until the first pick: the worker's main context).
+    boost::fibers::context* running_ = nullptr;
     // Ready lightprocs bound to this worker, oldest first. Owner only: thieves never see them.
     ReadyQueue bound_;
-    bool handoff_bound_ = false;  // the hand-off slot holds a bound lightproc (then `has_handoff` stays false)
     bool fair_from_bound_ = false;
     std::uint64_t picks_ = 0;
     bool fair_pick_due_ = false;

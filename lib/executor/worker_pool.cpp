@@ -156,7 +156,8 @@ context* WorkerPool::steal_for(std::size_t self, std::size_t stuck_victim) noexc
         Worker& victim = *workers_[v];
         const bool may_take_handoff = v == stuck_victim;
         if (!victim.stealable.load(std::memory_order_relaxed) &&
-            !(may_take_handoff && victim.has_handoff.load(std::memory_order_relaxed))) {
+            !(may_take_handoff && (Worker::stealable_handoff(victim.handoff.load(std::memory_order_relaxed)) ||
+                                   victim.yielded.load(std::memory_order_relaxed) != nullptr))) {
             continue;
         }
         context* first = nullptr;
@@ -169,10 +170,16 @@ context* WorkerPool::steal_for(std::size_t self, std::size_t stuck_victim) noexc
                 first = take_oldest(victim.queue, std::min(steal_batch, (victim.queue_length + 1) / 2), rest, taken);
                 victim.queue_length -= taken;
                 victim.publish_length();
-            } else if (may_take_handoff && victim.has_handoff.load(std::memory_order_relaxed)) {  // unbound only
-                first = std::exchange(victim.handoff, nullptr);
-                victim.has_handoff.store(false, std::memory_order_relaxed);
-                taken = 1;
+            } else if (may_take_handoff) {
+                // The owner may be taking its hand-off at this moment (it needs no lock for that): compare-exchange.
+                std::uintptr_t slot = victim.handoff.load(std::memory_order_relaxed);
+                if (Worker::stealable_handoff(slot) &&
+                    victim.handoff.compare_exchange_strong(slot, 0, std::memory_order_acquire)) {
+                    first = reinterpret_cast<context*>(slot);
+                } else {
+                    first = victim.yielded.exchange(nullptr, std::memory_order_acquire);
+                }
+                taken = first != nullptr ? 1 : 0;
             }
         }
         if (first == nullptr) continue;

@@ -31,9 +31,19 @@ struct alignas(64) Worker {
     // Run queue: only the owner pushes; the owner pops at the back, thieves at the front. Guarded by `lock`.
     Spinlock lock;
     ReadyQueue queue;
-    boost::fibers::context* handoff = nullptr;  // runs next; stolen only from a stuck worker
-    std::uint32_t queue_length = 0;             // Boost's list has no O(1) size()
-    std::atomic<bool> has_handoff{false};
+    std::uint32_t queue_length = 0;  // Boost's list has no O(1) size()
+    // The hand-off slot: the lightproc that runs next, tagged `bound_tag` if it is bound to this worker; 0 if none.
+    // The owner fills it without `lock` when it is empty (a wake-up then takes no lock) and empties it with an
+    // exchange; filling it over an occupant takes `lock`. A thief takes an untagged one, from a stuck worker only,
+    // with a compare-exchange under `lock`.
+    std::atomic<std::uintptr_t> handoff{0};
+    static constexpr std::uintptr_t bound_tag = 1;
+    /// Whether the slot holds a lightproc a thief may take.
+    static bool stealable_handoff(std::uintptr_t slot) noexcept { return slot != 0 && (slot & bound_tag) == 0; }
+    // The unbound lightproc that yielded last, until the owner's next pick moves it to the front of the queue under
+    // `lock` (so a yield takes no lock of its own). The owner fills it without the lock, and only when empty;
+    // emptying takes the lock: the owner's pick, or a thief taking it from a stuck worker.
+    std::atomic<boost::fibers::context*> yielded{nullptr};
 
     // Whether the queue holds stealable work, for thieves' lock-free peeks. On a line of its own and written only
     // when it changes, so a spinning thief's polling does not pull the owner's queue line away on every push and pop.
