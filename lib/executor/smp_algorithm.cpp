@@ -120,6 +120,13 @@ void SmpAlgorithm::awakened(context* ctx) noexcept {
 
 void SmpAlgorithm::push_new(context* ctx) noexcept { push(ctx, false, is_bound(core_of(ctx))); }
 
+inline context* SmpAlgorithm::take_handoff() noexcept {
+    if (self_.handoff.load(std::memory_order_relaxed) == 0) return nullptr;
+    // An exchange, as a thief taking it from a stuck worker (under the lock, which we need not hold) may win the race.
+    const std::uintptr_t slot = self_.handoff.exchange(0, std::memory_order_acquire);
+    return reinterpret_cast<context*>(slot & ~Worker::bound_tag);
+}
+
 context* SmpAlgorithm::pop_local() noexcept {
     if (!fair_pick_due_) {
         if (context* ctx = take_handoff()) return ctx;  // no lock: the usual pick after a wake-up
@@ -155,14 +162,8 @@ context* SmpAlgorithm::pop_local() noexcept {
         became_stealable = self_.publish_length();
     }
     if (became_stealable) pool_.on_stealable(index_);  // a yielder stayed behind: a peer may take it
-    return ctx != nullptr ? ctx : take_handoff();        // a fairness pick found nothing else
-}
-
-context* SmpAlgorithm::take_handoff() noexcept {
-    if (self_.handoff.load(std::memory_order_relaxed) == 0) return nullptr;
-    // An exchange, as a thief taking it from a stuck worker (under the lock, which we need not hold) may win the race.
-    const std::uintptr_t slot = self_.handoff.exchange(0, std::memory_order_acquire);
-    return reinterpret_cast<context*>(slot & ~Worker::bound_tag);
+    if (ctx == nullptr && fair_pick_due_) ctx = take_handoff();  // a fairness pick found nothing else to run
+    return ctx;
 }
 
 context* SmpAlgorithm::take_dispatcher() noexcept {
