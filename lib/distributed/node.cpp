@@ -90,7 +90,10 @@ RefAddr unpack_address(const msgpack::object& object) {
 
 void Link::close() noexcept {
     if (closed.exchange(true, std::memory_order_acq_rel)) return;
-    if (reader.valid()) reader.cancel();
+    {
+        std::lock_guard guard{handles_lock};
+        if (reader.valid()) reader.cancel();
+    }
     wake();
 }
 
@@ -529,9 +532,13 @@ void Node::handshake(io::Handle<io::TcpStream> stream, bool dialed, std::shared_
     auto self = shared_from_this();
     auto sys = system.lock();
     if (!sys) return;
-    link->writer = sys->executor->spawn([self, peer, link] { self->run_writer(peer, link); });
-    link->reader = sys->executor->spawn(
-        [self, peer, link, reader = std::move(reader)]() mutable { self->run_reader(peer, link, std::move(reader)); });
+    {
+        std::lock_guard guard{link->handles_lock};
+        link->writer = sys->executor->spawn([self, peer, link] { self->run_writer(peer, link); });
+        link->reader = sys->executor->spawn(
+            [self, peer, link, reader = std::move(reader)]() mutable { self->run_reader(peer, link, std::move(reader)); });
+        if (link->closed.load(std::memory_order_acquire)) link->reader.cancel();  // closed before the reader existed
+    }
     gossip(peer);
     announce_routes(*peer);
     if (attached == Attached::CameUp) {

@@ -52,6 +52,9 @@ public:
     const std::string dialer;  // the name of the node that dialed: ties between two links are broken on it
     std::atomic<bool> closed{false};
     executor::detail::WakeSlot writer_wake;  // the writer waits here for frames to send
+    // Set by the handshake once both lightprocs are spawned, while close() may run on any thread: both sides hold
+    // `handles_lock`, so a close that comes before the reader exists is seen by the handshake, which cancels it.
+    std::mutex handles_lock;
     executor::RecoverableHandle<void> reader;
     executor::RecoverableHandle<void> writer;
 
