@@ -895,37 +895,31 @@ void Node::mark_down(Peer& peer, bool left) {
 }
 
 void Node::gossip(const std::shared_ptr<Peer>& joined) {
-    struct Known {
-        std::shared_ptr<Peer> peer;
-        std::string name;
-        std::uint64_t incarnation;
-        std::string address;
-    };
     // Copied under the lock, which guards the addresses (a relink or newer gossip rewrites them). The newcomer is left
     // out of the others by identity: its link may already be gone again, and then it is not among the linked ones.
-    std::vector<Known> others;
-    Known newcomer;
+    std::vector<std::pair<std::shared_ptr<Peer>, Member>> others;
+    Member newcomer;
     {
         std::lock_guard guard{lock_};
         for (auto& [peer_name, peer] : peers_) {
             if (peer != joined && peer->link && peer->state != MemberState::Down) {
-                others.push_back({peer, peer->name, peer->incarnation.load(), peer->address});
+                others.emplace_back(peer, member_of(*peer));
             }
         }
-        newcomer = {joined, joined->name, joined->incarnation.load(), joined->address};
+        newcomer = member_of(*joined);
     }
-    auto pack_member = [](FrameWriter& out, const Known& member) {
+    auto pack_member = [](FrameWriter& out, const Member& member) {
         out.packer().pack_array(3);
         out.packer().pack(member.name).pack(member.incarnation).pack(member.address);
     };
     // The newcomer learns every member linked here; every other member learns the newcomer.
     (void)joined->post([&](FrameWriter& out) {
         out.begin(FrameKind::Members, 1).pack_array(static_cast<std::uint32_t>(others.size()));
-        for (const Known& member : others) pack_member(out, member);
+        for (const auto& [peer, member] : others) pack_member(out, member);
         out.end();
     });
-    for (const Known& member : others) {
-        (void)member.peer->post([&](FrameWriter& out) {
+    for (const auto& [peer, member] : others) {
+        (void)peer->post([&](FrameWriter& out) {
             out.begin(FrameKind::Members, 1).pack_array(1);
             pack_member(out, newcomer);
             out.end();

@@ -100,6 +100,7 @@ void SmpAlgorithm::awakened(context* ctx) noexcept {
         if (ctx->is_context(type::dispatcher_context)) {
             dispatcher_ = ctx;
             dispatcher_context_ = ctx;
+            scheduler_ = ctx->get_scheduler();  // queued before any pick (Boost schedules it as it installs us)
         } else {
             main_ = ctx;
         }
@@ -179,7 +180,6 @@ context* SmpAlgorithm::run(context* ctx) noexcept {
 
 context* SmpAlgorithm::pick_next() noexcept {
     if (main_ != nullptr) return run(std::exchange(main_, nullptr));
-    if (scheduler_ == nullptr) scheduler_ = context::active()->get_scheduler();
     const std::uint64_t pick = ++picks_;
     self_.progress.store(pick, std::memory_order_relaxed);
     // Boost resumes what this returns, or the dispatcher if it is null: what ran last is the one asking.
