@@ -5,6 +5,7 @@
 #include "executor/futex.hpp"
 #include "executor/thread_state.hpp"
 
+#include <boost/fiber/operations.hpp>
 #include <boost/fiber/type.hpp>
 
 #include <algorithm>
@@ -113,13 +114,26 @@ void SmpAlgorithm::awakened(context* ctx) noexcept {
     if (yielded && !bound && self_.yielded.load(std::memory_order_relaxed) == nullptr) {
         // Boost picked what runs next before handing the yielder back: the next pick queues it, under its own lock.
         self_.yielded.store(ctx, std::memory_order_release);
-        pool_.on_handoff(index_);  // some idle peer watches, should what runs now get stuck
+        // Some idle peer must watch, should what runs now get stuck; a stealable queue has already called one.
+        if (!self_.stealable.load(std::memory_order_relaxed)) pool_.on_handoff(index_);
         return;
     }
     push(ctx, yielded, bound);
 }
 
 void SmpAlgorithm::push_new(context* ctx) noexcept { push(ctx, false, is_bound(core_of(ctx))); }
+
+ProcCoreBase* SmpAlgorithm::yield_running() noexcept {
+    context* const self = running_;
+    ProcCoreBase* const core = self != nullptr && self != dispatcher_context_ ? core_of(self) : nullptr;
+    if (core == nullptr) {
+        boost::this_fiber::yield();
+        return nullptr;
+    }
+    core->yielding = true;
+    pick_next()->resume(self);  // as Boost's scheduler::yield: the picked context hands `self` to awakened()
+    return core;
+}
 
 inline context* SmpAlgorithm::take_handoff() noexcept {
     if (self_.handoff.load(std::memory_order_relaxed) == 0) return nullptr;

@@ -14,6 +14,8 @@
 
 namespace bastion::executor::detail {
 
+class ProcCoreBase;
+
 /// One per worker thread, installed with `use_scheduling_algorithm`; Boost calls every hook on the worker's own
 /// thread except `notify()`, which any thread may call.
 ///
@@ -41,6 +43,11 @@ public:
 
     /// Queues a context that has never run (not attached to any scheduler). Owner thread only.
     void push_new(boost::fibers::context* ctx) noexcept;
+    /// Yields the lightproc running on this worker, from its own stack: the next pick runs and the yielder goes
+    /// behind the rest of the queue. Returns the yielder's core, or null if what runs is not a lightproc (then this
+    /// is Boost's plain yield). Boost's `this_fiber::yield` would look up the running fiber in a thread-local that
+    /// the picks already track. The yielder may resume on another worker: nothing of `this` is touched after.
+    ProcCoreBase* yield_running() noexcept;
 
 
 private:

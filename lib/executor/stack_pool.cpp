@@ -22,6 +22,13 @@ constexpr std::size_t chunk_stacks = 64;     // stacks per mapping
 constexpr std::size_t local_high = 256;      // a thread's cache spills above this many free stacks
 constexpr std::size_t local_batch = 64;      // ... by this many, and refills this many at a time
 constexpr std::size_t max_pools = 16;
+// Stack colouring. Were every top at a page boundary, the hot lines of all lightprocs (core, Boost's context, the
+// frames of a switch) would share the same few L1 sets, whose ways hundreds of lightprocs taking turns evict on every
+// switch. Tops are staggered instead, by multiples of 256 bytes (the core's alignment) within the top page, which
+// keeps a parked lightproc's hot lines in that one page. `colour_room` keeps the usable size whole.
+constexpr std::size_t colour_step = 256;
+constexpr std::size_t colours = 8;
+constexpr std::size_t colour_room = page;
 
 std::size_t round_to_page(std::size_t n) { return (n + page - 1) & ~(page - 1); }
 
@@ -79,7 +86,7 @@ StackPool::StackPool(std::size_t usable_bytes, std::size_t prefault_bytes, unsig
 void StackPool::map_chunk(Free*& head, std::size_t& count) {
     const bool guarded = guarded_stacks.fetch_add(chunk_stacks) + chunk_stacks <= guarded_budget;
     if (!guarded) guarded_stacks.fetch_sub(chunk_stacks);
-    const std::size_t slot = usable_ + (guarded ? page : 0);
+    const std::size_t slot = usable_ + colour_room + (guarded ? page : 0);
     void* base = mmap(nullptr, slot * chunk_stacks, PROT_READ | PROT_WRITE,
                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (base == MAP_FAILED) throw std::bad_alloc{};
@@ -88,11 +95,12 @@ void StackPool::map_chunk(Free*& head, std::size_t& count) {
     for (std::size_t i = 0; i < chunk_stacks; ++i) {
         char* bottom = static_cast<char*>(base) + i * slot;
         if (guarded) {
-            mprotect(bottom, page, PROT_NONE);  // failure (map count exhausted) leaves it unguarded, still canaried
+            mprotect(bottom, page, PROT_NONE);  // failure (map count exhausted) leaves it unguarded
             bottom += page;
         }
-        char* top = bottom + usable_;
-        for (char* p = top - prefault_; p < top; p += page) *reinterpret_cast<volatile char*>(p) = 0;
+        char* end = bottom + usable_ + colour_room;
+        for (char* p = end - prefault_; p < end; p += page) *reinterpret_cast<volatile char*>(p) = 0;
+        char* top = end - colour_step * ((i + i / colours) % colours);
         next_of(top) = head;
         head = reinterpret_cast<Free*>(top);
         ++count;

@@ -1,14 +1,23 @@
 #include <bastion/executor/detail/proc_core.hpp>
 #include <bastion/executor/this_proc.hpp>
 
+#include "executor/smp_algorithm.hpp"
+#include "executor/thread_state.hpp"
+
 #include <boost/fiber/operations.hpp>
 
 namespace bastion::executor::this_proc {
 
 void yield_now() {
-    detail::ProcCoreBase* core = detail::current_core();  // the fiber's own: still valid on whichever worker resumes it
-    if (core != nullptr) core->yielding = true;
-    boost::this_fiber::yield();
+    // The core is the fiber's own: still valid on whichever worker resumes it.
+    detail::ProcCoreBase* core;
+    if (detail::SmpAlgorithm* worker = detail::this_thread_worker().algorithm) {
+        core = worker->yield_running();
+    } else {
+        core = detail::current_core();
+        if (core != nullptr) core->yielding = true;
+        boost::this_fiber::yield();
+    }
     if (core != nullptr && core->cancel_requested()) throw ProcCancelled{};
 }
 

@@ -74,10 +74,13 @@ public:
     const ProcStack& stack() const noexcept { return stack_; }
     Parker& parker() noexcept { return parker_; }
 
-    // Membership in an executor's registry of live lightprocs (for cancel-all at shutdown).
-    ProcRegistry* registry = nullptr;
-    unsigned registry_shard = 0;
+private:
+    // First, so that what every switch reads (the tag, behind the context's properties; the flags below) shares the
+    // core's first cache line.
+    alignas(ProcTag) unsigned char tag_storage_[sizeof(ProcTag)];
+    std::atomic<bool> cancel_requested_{false};
 
+public:
     /// Set by `this_proc::yield_now` right before it yields, read (and cleared) by the scheduler as it requeues this
     /// lightproc: Boost's yield looks like any wake-up to a scheduling algorithm. Only its own fiber and its
     /// worker's scheduler touch it, both on the same thread at the time.
@@ -85,6 +88,10 @@ public:
     /// The worker this lightproc is bound to (`Executor::spawn_on`), or `unbound`. Set before it is submitted.
     std::uint32_t home = unbound;
     static constexpr std::uint32_t unbound = ~std::uint32_t{0};
+
+    // Membership in an executor's registry of live lightprocs (for cancel-all at shutdown).
+    ProcRegistry* registry = nullptr;
+    unsigned registry_shard = 0;
     ProcCoreBase* registry_prev = nullptr;
     ProcCoreBase* registry_next = nullptr;
 
@@ -104,13 +111,11 @@ private:
     static inline Parker* const joiner_done = reinterpret_cast<Parker*>(std::uintptr_t{2});
 
     std::atomic<std::uint32_t> state_{ProcState::Scheduled};
-    std::atomic<bool> cancel_requested_{false};
     std::atomic<Parker*> joiner_{nullptr};  // nullptr, the waiting parker, or joiner_busy/joiner_done
     Parker parker_;
     std::exception_ptr panic_;
     ProcStack stack_;
     boost::fibers::context* context_ = nullptr;
-    alignas(ProcTag) unsigned char tag_storage_[sizeof(ProcTag)];
 };
 
 inline ProcTag::~ProcTag() { core_->destroy(); }

@@ -31,7 +31,7 @@ public:
 
     /// The top (highest address, exclusive) of a free stack of `usable_bytes()`.
     void* acquire();
-    /// Returns a stack by its top. Aborts if its canary shows an overflow.
+    /// Returns a stack by its top.
     void release(void* top) noexcept;
 
     StackPool(std::size_t usable_bytes, std::size_t prefault_bytes, unsigned index);
