@@ -6,7 +6,10 @@
 #include <unistd.h>
 
 #include <csignal>
+#include <cstdint>
 #include <cstdlib>
+#include <set>
+#include <vector>
 
 using namespace bastion;
 
@@ -76,5 +79,20 @@ TEST_CASE("the same recursion within the stack size runs to its end") {
     });
     CHECK(WIFEXITED(status));
     CHECK(WEXITSTATUS(status) == 0);
+}
+
+// Stacks whose tops all sat at a page boundary would put every lightproc's hot lines in the same few cache sets.
+TEST_CASE("lightprocs spawned together have their stacks staggered within a page") {
+    Executor ex{ExecutorConfig{.workers = 1}};
+    std::vector<RecoverableHandle<std::uintptr_t>> handles;
+    for (int i = 0; i < 16; ++i) {  // each holds its stack from spawn to end, so the 16 are distinct stacks
+        handles.push_back(ex.spawn([] {
+            volatile char here = 0;
+            return reinterpret_cast<std::uintptr_t>(&here) % 4096;
+        }));
+    }
+    std::set<std::uintptr_t> offsets;
+    for (auto& handle : handles) offsets.insert(handle.get().value());
+    CHECK(offsets.size() >= 4);
 }
 }
