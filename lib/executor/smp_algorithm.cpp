@@ -1,6 +1,7 @@
 #include "executor/smp_algorithm.hpp"
 
 #include <bastion/executor/detail/proc_core.hpp>
+#include <bastion/executor/detail/wake_slot.hpp>
 
 #include "executor/futex.hpp"
 #include "executor/thread_state.hpp"
@@ -196,6 +197,7 @@ context* SmpAlgorithm::pick_next() noexcept {
     if (main_ != nullptr) return run(std::exchange(main_, nullptr));
     const std::uint64_t pick = ++picks_;
     self_.progress.store(pick, std::memory_order_relaxed);
+    if (watched_count_ != 0) wake_signalled();
     // Boost resumes what this returns, or the dispatcher if it is null: what ran last is the one asking.
     const bool from_dispatcher = running_ != nullptr && running_ == dispatcher_context_;
     if (self_.inbox_pending.load(std::memory_order_relaxed)) pool_.take_inbox(index_, bound_);
@@ -252,7 +254,45 @@ context* SmpAlgorithm::steal() noexcept {
 bool SmpAlgorithm::has_ready_fibers() const noexcept {
     return main_ != nullptr || !bound_.empty() || self_.handoff.load(std::memory_order_relaxed) != 0 ||
            self_.yielded.load(std::memory_order_relaxed) != nullptr || self_.stealable.load(std::memory_order_relaxed) ||
-           self_.inbox_pending.load(std::memory_order_relaxed);
+           self_.inbox_pending.load(std::memory_order_relaxed) || any_signalled();
+}
+
+bool SmpAlgorithm::watch(WakeSlot& slot, Parker& parker) noexcept {
+    if (watched_count_ == watched_.size()) return false;
+    watched_[watched_count_++] = Watch{&slot, &parker};
+    return true;
+}
+
+void SmpAlgorithm::unwatch(WakeSlot& slot) noexcept {
+    for (std::size_t i = 0; i < watched_count_; ++i) {
+        if (watched_[i].slot == &slot) {
+            watched_[i] = watched_[--watched_count_];
+            return;
+        }
+    }
+}
+
+bool SmpAlgorithm::any_signalled() const noexcept {
+    for (std::size_t i = 0; i < watched_count_; ++i) {
+        if (watched_[i].slot->is_signalled()) return true;
+    }
+    return false;
+}
+
+void SmpAlgorithm::wake_signalled() noexcept {
+    // The lightproc switching away may hold its parker's lock until the switch (Boost releases it after): its own
+    // wake-up waits for a later pick, at the latest the dispatcher's.
+    ProcCoreBase* const leaving = running_ != nullptr ? core_of(running_) : nullptr;
+    const Parker* const locked = leaving != nullptr ? &leaving->parker() : nullptr;
+    for (std::size_t i = 0; i < watched_count_;) {
+        if (watched_[i].parker == locked || !watched_[i].slot->is_signalled()) {
+            ++i;
+            continue;
+        }
+        Parker* parker = watched_[i].parker;
+        watched_[i] = watched_[--watched_count_];
+        parker->unpark();  // from its own worker: straight to the hand-off slot, no remote queue
+    }
 }
 
 void SmpAlgorithm::snapshot_progress() noexcept {
@@ -286,7 +326,7 @@ void SmpAlgorithm::suspend_until(Clock::time_point const& deadline) noexcept {
         bool found = false;
         EventSource* events = self_.events.load(std::memory_order_relaxed);
         for (unsigned i = 1;; ++i) {
-            if (pool_.work_visible_for(index_, peers)) {
+            if (pool_.work_visible_for(index_, peers) || any_signalled()) {
                 found = true;
                 break;
             }
@@ -318,7 +358,7 @@ void SmpAlgorithm::suspend_until(Clock::time_point const& deadline) noexcept {
     std::atomic_thread_fence(std::memory_order_seq_cst);  // Dekker: publish "parked", then look for work once more
     std::uint32_t before = mode;
     const Clock::time_point now = Clock::now();
-    if (!pool_.work_visible_for(index_, may_steal(now))) {
+    if (!pool_.work_visible_for(index_, may_steal(now)) && !any_signalled()) {
         Clock::time_point until = deadline;
         if (mode == Watching && now + watch_interval < until) until = now + watch_interval;
         if (!may_steal(now) && steal_not_before_ < until) until = steal_not_before_;  // wake when stealing may resume
@@ -335,7 +375,8 @@ void SmpAlgorithm::suspend_until(Clock::time_point const& deadline) noexcept {
     if (before == static_cast<std::uint32_t>(mode) && mode == Watching) {
         // Nobody woke us: it was the watch timer. Look for a stuck peer; if none, park again without spinning.
         find_stuck_peer();
-        skip_spin_ = stuck_victim_ == no_victim && !pool_.work_visible_for(index_, may_steal(Clock::now()));
+        skip_spin_ = stuck_victim_ == no_victim && !pool_.work_visible_for(index_, may_steal(Clock::now())) &&
+                     !any_signalled();
     }
 }
 

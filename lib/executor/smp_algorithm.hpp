@@ -7,6 +7,7 @@
 #include <boost/fiber/context.hpp>
 #include <boost/fiber/scheduler.hpp>
 
+#include <array>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -14,7 +15,9 @@
 
 namespace bastion::executor::detail {
 
+class Parker;
 class ProcCoreBase;
+class WakeSlot;
 
 /// One per worker thread, installed with `use_scheduling_algorithm`; Boost calls every hook on the worker's own
 /// thread except `notify()`, which any thread may call.
@@ -49,6 +52,13 @@ public:
     /// the picks already track. The yielder may resume on another worker: nothing of `this` is touched after.
     ProcCoreBase* yield_running() noexcept;
 
+    Worker& worker() noexcept { return self_; }
+    /// Watches `slot` for the bound lightproc parked on `parker` (see WakeSlot): once a producer marks it, this
+    /// worker's next pick (or its idle loop) wakes the lightproc. False if it watches too many already.
+    bool watch(WakeSlot& slot, Parker& parker) noexcept;
+    /// Stops watching `slot`, if it still does.
+    void unwatch(WakeSlot& slot) noexcept;
+
 
 private:
     void push(boost::fibers::context* ctx, bool to_front, bool bound) noexcept;
@@ -61,6 +71,9 @@ private:
     boost::fibers::context* steal() noexcept;
     bool may_steal(std::chrono::steady_clock::time_point now) const noexcept { return now >= steal_not_before_; }
     void find_stuck_peer() noexcept;
+    bool any_signalled() const noexcept;
+    /// Wakes the lightprocs whose watched slots were marked, and stops watching those slots.
+    void wake_signalled() noexcept;
     void snapshot_progress() noexcept;
 
     WorkerPool& pool_;
@@ -87,6 +100,13 @@ private:
     std::chrono::steady_clock::time_point steal_not_before_{};
     std::chrono::nanoseconds steal_backoff_{0};
     std::vector<std::uint64_t> peer_progress_;
+    // The slots this worker watches for its bound lightprocs (a few: each pick looks at all of them).
+    struct Watch {
+        WakeSlot* slot;
+        Parker* parker;
+    };
+    std::array<Watch, 16> watched_{};
+    std::size_t watched_count_ = 0;
 };
 
 }  // namespace bastion::executor::detail

@@ -112,7 +112,7 @@ public:
     /// A push filled the hand-off slot: make sure some idle peer watches for this worker getting stuck.
     void on_handoff(std::size_t from) noexcept;
     /// Wakes `w` if it is parked; true if it was.
-    bool wake(Worker& w) noexcept;
+    static bool wake(Worker& w) noexcept;
 
     std::atomic<std::size_t> spinning_count{0};
     std::atomic<std::size_t> parked_count{0};

@@ -15,6 +15,8 @@
 #include <random>
 #include <string>
 #include <string_view>
+#include <thread>
+#include <vector>
 
 using namespace bastion;
 using namespace std::chrono_literals;
@@ -456,4 +458,48 @@ TEST_CASE("tell ping-pong across two workers loses no wake-up (200k round trips,
     auto trips = done.get_future();
     REQUIRE(trips.wait_for(60s) == std::future_status::ready);
     CHECK(trips.get() == 200000);
+}
+
+// A bound actor's worker watches the mailboxes its waiting actors wait on (a few at a time) and wakes them itself.
+TEST_CASE("actors bound to a worker and waiting are woken: more than it watches, after timeouts, and while it sleeps") {
+    RunningSystem system{Config{}.hide_backtraces().with_workers(2)};
+    std::atomic<int> timeouts{0};
+    // 40 on worker 1: more than one worker watches at once, so the rest wait on their parkers as unbound ones do.
+    // Each waits with a timeout, so watched waits also end without a message.
+    const ChildrenRef group = Bastion::children([&](Children c) {
+                                  return c.with_worker(1).with_redundancy(40).with_exec(
+                                      [&](BastionContext ctx) -> Exec {
+                                          for (;;) {
+                                              auto got = ctx.try_recv_timeout(10ms);
+                                              if (got.is_err()) {
+                                                  timeouts.fetch_add(1);
+                                                  continue;
+                                              }
+                                              Msg& msg = got.unwrap().msg();
+                                              if (auto sender = msg.take_sender()) {
+                                                  (void)std::move(*sender).reply(*msg.downcast_ref<int>() + 1);
+                                              }
+                                          }
+                                      });
+                              }).expect("children");
+    const std::vector<ChildRef> actors = group.elems();
+    REQUIRE(actors.size() == 40);
+    auto ask_all = [&](int round) {
+        std::vector<Answer> answers;
+        for (const ChildRef& actor : actors) answers.push_back(actor.ask_anonymously(round).expect("ask"));
+        int answered = 0;
+        for (Answer& answer : answers) {
+            auto reply = answer.get_for(5s);
+            if (reply.is_ok() && *reply.unwrap().msg().downcast_ref<int>() == round + 1) ++answered;
+        }
+        return answered;
+    };
+    // From a lightproc on worker 0, then from this thread, each while the actors wait.
+    const int from_worker = executor::run([&] { return ask_all(1); });
+    CHECK(from_worker == 40);
+    CHECK(ask_all(2) == 40);
+    // Let every wait time out a few times and both workers fall asleep, then ask again: the sender wakes worker 1.
+    REQUIRE(wait_until("every actor timed out three times", [&] { return timeouts.load() >= 120; }));
+    std::this_thread::sleep_for(50ms);
+    CHECK(ask_all(3) == 40);
 }

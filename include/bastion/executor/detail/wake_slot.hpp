@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 
 namespace bastion::executor::detail {
 
@@ -19,6 +20,12 @@ namespace bastion::executor::detail {
 /// seq_cst fence, re-check. Whichever of the fence and the publishing write comes first in the single total order,
 /// the other side's later read sees it, so one of the two always sees the other. (A seq_cst RMW is one locked
 /// instruction on x86; the fence it replaces was a second, slower one on every send.)
+///
+/// A lightproc bound to a worker arms the slot with its worker instead of its parker, when the worker has room to
+/// watch it: the producer then only marks the slot signalled (the line it was writing anyway), and the worker, which
+/// looks at the slots it watches whenever it picks or idles, wakes the lightproc itself. A wake-up across cores then
+/// moves the slot's line and nothing else of the receiver's (its parker, its context, its worker's remote queue),
+/// unless the worker sleeps: then the producer wakes the worker.
 class WakeSlot {
 public:
     /// Waits, as the one waiter, until `ready()` holds (true) or `deadline` passes (false); `ready` may take what it
@@ -28,12 +35,13 @@ public:
     bool wait_until(std::chrono::steady_clock::time_point deadline, Ready&& ready) {
         ProcCoreBase* core = current_core();  // once: it reads a thread-local
         Parker& parker = parker_of(core);
+        const bool bound = core != nullptr && core->home != ProcCoreBase::unbound;
         const bool timed = deadline != std::chrono::steady_clock::time_point::max();
         for (;;) {
             if (ready()) return true;
             if (core != nullptr && core->cancel_requested()) throw ProcCancelled{};
             if (timed && std::chrono::steady_clock::now() >= deadline) return false;
-            arm(parker);
+            arm(parker, bound);
             const bool found = ready();
             if (!found) parker.park_until(deadline);
             disarm(parker);
@@ -43,32 +51,64 @@ public:
 
     /// Wakes the armed waiter, if any. Call after publishing with a seq_cst RMW, or a write and a seq_cst fence.
     void wake() noexcept {
-        Parker* waiter = slot_.load(std::memory_order_seq_cst);
-        if (waiter == nullptr || waiter == busy) return;
-        if (!slot_.compare_exchange_strong(waiter, busy, std::memory_order_acquire)) return;
-        waiter->unpark();
-        slot_.store(nullptr, std::memory_order_release);
+        std::uintptr_t armed = slot_.load(std::memory_order_seq_cst);
+        if (armed == empty || armed == busy) return;
+        if ((armed & watched) != 0) {
+            if ((armed & signalled) != 0) return;
+            // seq_cst: the worker publishes "parking" and then looks at its slots; we mark, then look at the worker.
+            if (slot_.compare_exchange_strong(armed, armed | signalled, std::memory_order_seq_cst)) {
+                alert_watcher(armed & ~tag_bits);
+            }
+            return;
+        }
+        if (!slot_.compare_exchange_strong(armed, busy, std::memory_order_acquire)) return;
+        reinterpret_cast<Parker*>(armed)->unpark();
+        slot_.store(empty, std::memory_order_release);
     }
 
+    /// For the watching worker: whether a producer marked the slot.
+    bool is_signalled() const noexcept { return (slot_.load(std::memory_order_acquire) & signalled) != 0; }
+
 private:
-    void arm(Parker& parker) noexcept {
-        slot_.store(&parker, std::memory_order_relaxed);
+    void arm(Parker& parker, bool bound) noexcept {
+        std::uintptr_t token = bound ? watch(*this, parker) : empty;
+        if (token == empty) token = reinterpret_cast<std::uintptr_t>(&parker);
+        slot_.store(token, std::memory_order_relaxed);
         std::atomic_thread_fence(std::memory_order_seq_cst);
     }
 
     /// Takes the parker back; waits out a producer that is waking it right now. A wake that lands after the waiter
     /// stopped waiting leaves a permit behind: the next park returns early, which every park loop tolerates.
     void disarm(Parker& parker) noexcept {
-        Parker* expected = slot_.load(std::memory_order_acquire);
+        std::uintptr_t expected = slot_.load(std::memory_order_acquire);
+        if ((expected & watched) != 0) {
+            // A producer never touches a watched waiter's parker: clearing the slot is enough.
+            slot_.store(empty, std::memory_order_release);
+            unwatch(*this);
+            return;
+        }
         // Woken by a producer, the slot is already empty (or about to be): no need to claim it.
-        if (expected == &parker && slot_.compare_exchange_strong(expected, nullptr, std::memory_order_acq_rel)) return;
+        const std::uintptr_t mine = reinterpret_cast<std::uintptr_t>(&parker);
+        if (expected == mine && slot_.compare_exchange_strong(expected, empty, std::memory_order_acq_rel)) return;
         if (expected == busy) settle();
     }
 
     void settle() const noexcept;
+    /// Asks the calling lightproc's worker to watch this slot for it; the slot's token, or `empty` if it cannot.
+    static std::uintptr_t watch(WakeSlot& slot, Parker& parker) noexcept;
+    /// Stops the calling lightproc's worker watching this slot (if it still does).
+    static void unwatch(WakeSlot& slot) noexcept;
+    /// Makes sure the worker (named by a token without its tags) will look at its slots: wakes it if it sleeps.
+    static void alert_watcher(std::uintptr_t worker) noexcept;
 
-    static inline Parker* const busy = reinterpret_cast<Parker*>(std::uintptr_t{1});
-    std::atomic<Parker*> slot_{nullptr};
+    // The slot: empty, busy (a producer is waking the parker), a parker's address, or a watching worker's address
+    // (64-byte aligned) tagged `watched`, and `signalled` once a producer marked it.
+    static constexpr std::uintptr_t empty = 0;
+    static constexpr std::uintptr_t busy = 1;
+    static constexpr std::uintptr_t watched = 2;
+    static constexpr std::uintptr_t signalled = 4;
+    static constexpr std::uintptr_t tag_bits = watched | signalled;
+    std::atomic<std::uintptr_t> slot_{empty};
 };
 
 }  // namespace bastion::executor::detail
