@@ -100,6 +100,7 @@ void StackPool::map_chunk(Free*& head, std::size_t& count) {
         }
         char* end = bottom + usable_ + colour_room;
         for (char* p = end - prefault_; p < end; p += page) *reinterpret_cast<volatile char*>(p) = 0;
+        // Not i % colours alone: stacks a multiple of 8 apart also share their page's place in a 64 KiB span.
         char* top = end - colour_step * ((i + i / colours) % colours);
         next_of(top) = head;
         head = reinterpret_cast<Free*>(top);
