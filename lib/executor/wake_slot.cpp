@@ -12,6 +12,14 @@ void WakeSlot::settle() const noexcept {
     for (unsigned spins = 0; slot_.load(std::memory_order_acquire) == busy; ++spins) wait_step(spins);
 }
 
+void WakeSlot::settle_watched() noexcept {
+    for (unsigned spins = 0;; ++spins) {
+        std::uintptr_t armed = slot_.load(std::memory_order_acquire);
+        if ((armed & alerting) == 0 && slot_.compare_exchange_weak(armed, empty, std::memory_order_acq_rel)) return;
+        wait_step(spins);
+    }
+}
+
 std::uintptr_t WakeSlot::watch(WakeSlot& slot, Parker& parker) noexcept {
     SmpAlgorithm* algorithm = this_thread_worker().algorithm;
     if (algorithm == nullptr || !algorithm->watch(slot, parker)) return empty;

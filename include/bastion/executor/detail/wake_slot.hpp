@@ -56,8 +56,10 @@ public:
         if ((armed & watched) != 0) {
             if ((armed & signalled) != 0) return;
             // seq_cst: the worker publishes "parking" and then looks at its slots; we mark, then look at the worker.
-            if (slot_.compare_exchange_strong(armed, armed | signalled, std::memory_order_seq_cst)) {
+            // `alerting` holds the waiter's disarm (and so its executor's end) until we are done with the worker.
+            if (slot_.compare_exchange_strong(armed, armed | signalled | alerting, std::memory_order_seq_cst)) {
                 alert_watcher(armed & ~tag_bits);
+                slot_.fetch_and(~alerting, std::memory_order_release);
             }
             return;
         }
@@ -82,8 +84,11 @@ private:
     void disarm(Parker& parker) noexcept {
         std::uintptr_t expected = slot_.load(std::memory_order_acquire);
         if ((expected & watched) != 0) {
-            // A producer never touches a watched waiter's parker: clearing the slot is enough.
-            slot_.store(empty, std::memory_order_release);
+            // A producer never touches a watched waiter's parker, only its worker: wait out one that still does.
+            if ((expected & alerting) != 0 ||
+                !slot_.compare_exchange_strong(expected, empty, std::memory_order_acq_rel)) {
+                settle_watched();
+            }
             unwatch(*this);
             return;
         }
@@ -94,6 +99,8 @@ private:
     }
 
     void settle() const noexcept;
+    /// Empties a watched slot once no producer is alerting its worker.
+    void settle_watched() noexcept;
     /// Asks the calling lightproc's worker to watch this slot for it; the slot's token, or `empty` if it cannot.
     static std::uintptr_t watch(WakeSlot& slot, Parker& parker) noexcept;
     /// Stops the calling lightproc's worker watching this slot (if it still does).
@@ -102,12 +109,14 @@ private:
     static void alert_watcher(std::uintptr_t worker) noexcept;
 
     // The slot: empty, busy (a producer is waking the parker), a parker's address, or a watching worker's address
-    // (64-byte aligned) tagged `watched`, and `signalled` once a producer marked it.
+    // (64-byte aligned) tagged `watched`, then also `signalled` once a producer marked it, and `alerting` while that
+    // producer still looks at the worker.
     static constexpr std::uintptr_t empty = 0;
     static constexpr std::uintptr_t busy = 1;
     static constexpr std::uintptr_t watched = 2;
     static constexpr std::uintptr_t signalled = 4;
-    static constexpr std::uintptr_t tag_bits = watched | signalled;
+    static constexpr std::uintptr_t alerting = 8;
+    static constexpr std::uintptr_t tag_bits = watched | signalled | alerting;
     std::atomic<std::uintptr_t> slot_{empty};
 };
 
