@@ -126,7 +126,7 @@ void SmpAlgorithm::push_new(context* ctx) noexcept { push(ctx, false, is_bound(c
 
 ProcCoreBase* SmpAlgorithm::yield_running() noexcept {
     context* const self = running_;
-    ProcCoreBase* const core = self != nullptr && self != dispatcher_context_ ? core_of(self) : nullptr;
+    ProcCoreBase* const core = self != nullptr ? core_of(self) : nullptr;  // the dispatcher has no core
     if (core == nullptr) {
         boost::this_fiber::yield();
         return nullptr;
@@ -272,6 +272,10 @@ void SmpAlgorithm::unwatch(WakeSlot& slot) noexcept {
     }
 }
 
+bool SmpAlgorithm::work_visible(bool peers) const noexcept {
+    return pool_.work_visible_for(index_, peers) || any_signalled();
+}
+
 bool SmpAlgorithm::any_signalled() const noexcept {
     for (std::size_t i = 0; i < watched_count_; ++i) {
         if (watched_[i].slot->is_signalled()) return true;
@@ -326,7 +330,7 @@ void SmpAlgorithm::suspend_until(Clock::time_point const& deadline) noexcept {
         bool found = false;
         EventSource* events = self_.events.load(std::memory_order_relaxed);
         for (unsigned i = 1;; ++i) {
-            if (pool_.work_visible_for(index_, peers) || any_signalled()) {
+            if (work_visible(peers)) {
                 found = true;
                 break;
             }
@@ -358,7 +362,7 @@ void SmpAlgorithm::suspend_until(Clock::time_point const& deadline) noexcept {
     std::atomic_thread_fence(std::memory_order_seq_cst);  // Dekker: publish "parked", then look for work once more
     std::uint32_t before = mode;
     const Clock::time_point now = Clock::now();
-    if (!pool_.work_visible_for(index_, may_steal(now)) && !any_signalled()) {
+    if (!work_visible(may_steal(now))) {
         Clock::time_point until = deadline;
         if (mode == Watching && now + watch_interval < until) until = now + watch_interval;
         if (!may_steal(now) && steal_not_before_ < until) until = steal_not_before_;  // wake when stealing may resume
@@ -375,8 +379,7 @@ void SmpAlgorithm::suspend_until(Clock::time_point const& deadline) noexcept {
     if (before == static_cast<std::uint32_t>(mode) && mode == Watching) {
         // Nobody woke us: it was the watch timer. Look for a stuck peer; if none, park again without spinning.
         find_stuck_peer();
-        skip_spin_ = stuck_victim_ == no_victim && !pool_.work_visible_for(index_, may_steal(Clock::now())) &&
-                     !any_signalled();
+        skip_spin_ = stuck_victim_ == no_victim && !work_visible(may_steal(Clock::now()));
     }
 }
 

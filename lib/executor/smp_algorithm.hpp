@@ -71,6 +71,8 @@ private:
     boost::fibers::context* steal() noexcept;
     bool may_steal(std::chrono::steady_clock::time_point now) const noexcept { return now >= steal_not_before_; }
     void find_stuck_peer() noexcept;
+    /// Work this idle worker should wake for: the pool's (see `work_visible_for`) or a marked watched slot.
+    bool work_visible(bool peers) const noexcept;
     bool any_signalled() const noexcept;
     /// Wakes the lightprocs whose watched slots were marked, and stops watching those slots.
     void wake_signalled() noexcept;
