@@ -39,6 +39,7 @@ void ProcCoreBase::run() noexcept {
 // Publishes the outcome, then hands the joiner its wake-up. joiner_busy marks the moment in between, so a joiner that
 // gives up waiting never leaves while we still hold a pointer to its parker.
 void ProcCoreBase::finish(ProcState::Bits outcome) noexcept {
+    settle_cancel();
     state_.store(outcome, std::memory_order_release);
     Parker* joiner = joiner_.exchange(joiner_busy, std::memory_order_acq_rel);
     if (joiner != nullptr) joiner->unpark();

@@ -50,6 +50,13 @@ ProcCoreBase* core_of(context* ctx) noexcept {
     return tag != nullptr ? tag->core() : nullptr;
 }
 bool is_bound(const ProcCoreBase* core) noexcept { return core != nullptr && core->home != ProcCoreBase::unbound; }
+
+// A ready context as the hand-off slot holds it: its address, tagged Worker::bound_tag if it is bound to the worker.
+std::uintptr_t tagged(context* ctx, bool bound) noexcept {
+    return reinterpret_cast<std::uintptr_t>(ctx) | (bound ? Worker::bound_tag : 0);
+}
+context* untagged(std::uintptr_t slot) noexcept { return reinterpret_cast<context*>(slot & ~Worker::bound_tag); }
+bool is_bound(std::uintptr_t slot) noexcept { return (slot & Worker::bound_tag) != 0; }
 }  // namespace
 
 void SmpAlgorithm::push(context* ctx, bool to_front, bool bound) noexcept {
@@ -57,7 +64,7 @@ void SmpAlgorithm::push(context* ctx, bool to_front, bool bound) noexcept {
         bound_.push_back(*ctx);  // a bound lightproc that yielded goes behind the other bound ones
         return;
     }
-    const std::uintptr_t slot = reinterpret_cast<std::uintptr_t>(ctx) | (bound ? Worker::bound_tag : 0);
+    const std::uintptr_t slot = tagged(ctx, bound);
     if (!to_front && self_.handoff.load(std::memory_order_relaxed) == 0) {
         // The slot is empty and only this thread fills it: no lock (release: a thief reads the context's state).
         self_.handoff.store(slot, std::memory_order_release);
@@ -77,8 +84,8 @@ void SmpAlgorithm::push(context* ctx, bool to_front, bool bound) noexcept {
             const std::uintptr_t displaced = self_.handoff.load(std::memory_order_relaxed);
             self_.handoff.store(slot, std::memory_order_release);
             if (displaced != 0) {
-                context* const was = reinterpret_cast<context*>(displaced & ~Worker::bound_tag);
-                if ((displaced & Worker::bound_tag) != 0) {
+                context* const was = untagged(displaced);
+                if (is_bound(displaced)) {
                     bound_.push_back(*was);
                 } else {
                     self_.queue.push_back(*was);
@@ -109,9 +116,9 @@ void SmpAlgorithm::awakened(context* ctx) noexcept {
         return;
     }
     ctx->detach();  // ready fibers belong to no scheduler, so any worker may take them (bound ones: only this one)
-    ProcCoreBase* core = core_of(ctx);
-    const bool yielded = core != nullptr && std::exchange(core->yielding, false);
-    const bool bound = is_bound(core);
+    const bool yielded = ctx == yielder_;
+    const bool bound = yielded ? yielder_bound_ : is_bound(core_of(ctx));
+    if (yielded) yielder_ = nullptr;
     if (yielded && !bound && self_.yielded.load(std::memory_order_relaxed) == nullptr) {
         // Boost picked what runs next before handing the yielder back: the next pick queues it, under its own lock.
         self_.yielded.store(ctx, std::memory_order_release);
@@ -124,30 +131,26 @@ void SmpAlgorithm::awakened(context* ctx) noexcept {
 
 void SmpAlgorithm::push_new(context* ctx) noexcept { push(ctx, false, is_bound(core_of(ctx))); }
 
-ProcCoreBase* SmpAlgorithm::yield_running() noexcept {
+bool SmpAlgorithm::yield_running() noexcept {
     context* const self = running_;
-    ProcCoreBase* const core = self != nullptr ? core_of(self) : nullptr;  // the dispatcher has no core
-    if (core == nullptr) {
-        boost::this_fiber::yield();
-        return nullptr;
-    }
-    core->yielding = true;
+    if (self == nullptr || self->is_context(type::pinned_context)) return false;
+    yielder_ = self;
+    yielder_bound_ = running_bound_;
     pick_next()->resume(self);  // as Boost's scheduler::yield: the picked context hands `self` to awakened()
-    return core;
+    return true;
 }
 
-inline context* SmpAlgorithm::take_handoff() noexcept {
-    if (self_.handoff.load(std::memory_order_relaxed) == 0) return nullptr;
+inline std::uintptr_t SmpAlgorithm::take_handoff() noexcept {
+    if (self_.handoff.load(std::memory_order_relaxed) == 0) return 0;
     // An exchange, as a thief taking it from a stuck worker (under the lock, which we need not hold) may win the race.
-    const std::uintptr_t slot = self_.handoff.exchange(0, std::memory_order_acquire);
-    return reinterpret_cast<context*>(slot & ~Worker::bound_tag);
+    return self_.handoff.exchange(0, std::memory_order_acquire);
 }
 
-context* SmpAlgorithm::pop_local() noexcept {
+std::uintptr_t SmpAlgorithm::pop_local() noexcept {
     if (!fair_pick_due_) {
-        if (context* ctx = take_handoff()) return ctx;  // no lock: the usual pick after a wake-up
+        if (const std::uintptr_t slot = take_handoff()) return slot;  // no lock: the usual pick after a wake-up
     }
-    context* ctx = nullptr;
+    std::uintptr_t picked = 0;
     bool became_stealable;
     {
         std::lock_guard lock{self_.lock};
@@ -156,30 +159,32 @@ context* SmpAlgorithm::pop_local() noexcept {
             self_.queue.push_front(*yielded);  // behind everything else
             ++self_.queue_length;
         }
+        const auto take_bound = [&] {
+            picked = tagged(&bound_.front(), true);
+            bound_.pop_front();
+        };
         if (fair_pick_due_ && !bound_.empty() && (fair_from_bound_ || self_.queue.empty())) {
             fair_pick_due_ = false;
             fair_from_bound_ = false;
-            ctx = &bound_.front();
-            bound_.pop_front();
+            take_bound();
         } else if (fair_pick_due_ && !self_.queue.empty()) {
             fair_pick_due_ = false;
             fair_from_bound_ = true;
-            ctx = &self_.queue.front();
+            picked = tagged(&self_.queue.front(), false);
             self_.queue.pop_front();
             --self_.queue_length;
         } else if (!bound_.empty()) {
-            ctx = &bound_.front();
-            bound_.pop_front();
+            take_bound();
         } else if (!self_.queue.empty()) {
-            ctx = &self_.queue.back();
+            picked = tagged(&self_.queue.back(), false);
             self_.queue.pop_back();
             --self_.queue_length;
         }
         became_stealable = self_.publish_length();
     }
     if (became_stealable) pool_.on_stealable(index_);  // a yielder stayed behind: a peer may take it
-    if (ctx == nullptr && fair_pick_due_) ctx = take_handoff();  // a fairness pick found nothing else to run
-    return ctx;
+    if (picked == 0 && fair_pick_due_) picked = take_handoff();  // a fairness pick found nothing else to run
+    return picked;
 }
 
 context* SmpAlgorithm::take_dispatcher() noexcept {
@@ -187,8 +192,9 @@ context* SmpAlgorithm::take_dispatcher() noexcept {
     return std::exchange(dispatcher_, nullptr);
 }
 
-context* SmpAlgorithm::run(context* ctx) noexcept {
+context* SmpAlgorithm::run(context* ctx, bool bound) noexcept {
     running_ = ctx != nullptr ? ctx : dispatcher_context_;
+    running_bound_ = bound;
     if (ctx != nullptr && !ctx->is_context(type::pinned_context)) scheduler_->attach_worker_context(ctx);
     return ctx;
 }
@@ -225,13 +231,10 @@ context* SmpAlgorithm::pick_next() noexcept {
         EventSource* events = self_.events.load(std::memory_order_relaxed);
         if (events != nullptr && events->pending()) events->poll();
     }
-    context* ctx = pop_local();
-    if (ctx == nullptr) {
-        if (!from_dispatcher) return run(take_dispatcher());  // nothing local: the dispatcher looks further, or parks
-        ctx = pool_.take_injected(index_);
-        if (ctx == nullptr) ctx = steal();
-    }
-    return run(ctx);
+    if (const std::uintptr_t local = pop_local()) return run(untagged(local), is_bound(local));
+    if (!from_dispatcher) return run(take_dispatcher());  // nothing local: the dispatcher looks further, or parks
+    context* ctx = pool_.take_injected(index_);
+    return run(ctx != nullptr ? ctx : steal());  // neither injected nor stolen work is bound
 }
 
 context* SmpAlgorithm::steal() noexcept {

@@ -46,11 +46,12 @@ public:
 
     /// Queues a context that has never run (not attached to any scheduler). Owner thread only.
     void push_new(boost::fibers::context* ctx) noexcept;
-    /// Yields the lightproc running on this worker, from its own stack: the next pick runs and the yielder goes
-    /// behind the rest of the queue. Returns the yielder's core, or null if what runs is not a lightproc (then this
-    /// is Boost's plain yield). Boost's `this_fiber::yield` would look up the running fiber in a thread-local that
-    /// the picks already track. The yielder may resume on another worker: nothing of `this` is touched after.
-    ProcCoreBase* yield_running() noexcept;
+    /// Yields the fiber running on this worker, from its own stack: the next pick runs and the yielder goes behind
+    /// the rest of the queue. False, having done nothing, when what runs is this worker's own (main or dispatcher)
+    /// context. Boost's `this_fiber::yield` would look up the running fiber in a thread-local that the picks already
+    /// track. Nothing here reads the yielder's core: a switch touches as few cache lines as it can. The yielder may
+    /// resume on another worker: nothing of `this` is touched after.
+    bool yield_running() noexcept;
 
     Worker& worker() noexcept { return self_; }
     /// Watches `slot` for the bound lightproc parked on `parker` (see WakeSlot): once a producer marks it, this
@@ -62,11 +63,12 @@ public:
 
 private:
     void push(boost::fibers::context* ctx, bool to_front, bool bound) noexcept;
-    boost::fibers::context* pop_local() noexcept;
-    /// Empties the hand-off slot; what it held, or null.
-    boost::fibers::context* take_handoff() noexcept;
-    /// `ctx` runs next (null: the dispatcher does).
-    boost::fibers::context* run(boost::fibers::context* ctx) noexcept;
+    /// The next local pick, tagged as the hand-off slot is (Worker::bound_tag if bound), or 0.
+    std::uintptr_t pop_local() noexcept;
+    /// Empties the hand-off slot; what it held (with Worker::bound_tag if bound), or 0.
+    std::uintptr_t take_handoff() noexcept;
+    /// `ctx` runs next (null: the dispatcher does); `bound` says whether it is a lightproc bound to this worker.
+    boost::fibers::context* run(boost::fibers::context* ctx, bool bound = false) noexcept;
     boost::fibers::context* take_dispatcher() noexcept;
     boost::fibers::context* steal() noexcept;
     bool may_steal(std::chrono::steady_clock::time_point now) const noexcept { return now >= steal_not_before_; }
@@ -85,8 +87,13 @@ private:
     boost::fibers::context* main_ = nullptr;        // pinned: ready only when the worker stops
     boost::fibers::context* dispatcher_context_ = nullptr;  // the dispatcher, ready or not
     boost::fibers::scheduler* scheduler_ = nullptr;         // this worker's Boost scheduler
-    // The context picked last, which is running (null until the first pick: the worker's main context).
+    // The context picked last, which is running (null until the first pick: the worker's main context), and whether
+    // it is bound to this worker: the pick knows, so a yield need not read the lightproc's core.
     boost::fibers::context* running_ = nullptr;
+    bool running_bound_ = false;
+    // The fiber yield_running() is switching away from (and whether bound), until awakened() requeues it.
+    boost::fibers::context* yielder_ = nullptr;
+    bool yielder_bound_ = false;
     // Ready lightprocs bound to this worker, oldest first. Owner only: thieves never see them.
     ReadyQueue bound_;
     bool fair_from_bound_ = false;

@@ -9,16 +9,10 @@
 namespace bastion::executor::this_proc {
 
 void yield_now() {
-    // The core is the fiber's own: still valid on whichever worker resumes it.
-    detail::ProcCoreBase* core;
-    if (detail::SmpAlgorithm* worker = detail::this_thread_worker().algorithm) {
-        core = worker->yield_running();
-    } else {
-        core = detail::current_core();
-        if (core != nullptr) core->yielding = true;
-        boost::this_fiber::yield();
-    }
-    if (core != nullptr && core->cancel_requested()) throw ProcCancelled{};
+    detail::SmpAlgorithm* worker = detail::this_thread_algorithm();
+    if (worker == nullptr || !worker->yield_running()) boost::this_fiber::yield();
+    // After the switch: possibly on another worker. Its own core is read only if some cancel is in flight.
+    if (detail::ProcCoreBase::any_cancel_in_flight() && is_cancelled()) throw ProcCancelled{};
 }
 
 void sleep_until(std::chrono::steady_clock::time_point deadline) {

@@ -19,6 +19,7 @@ __attribute__((noinline)) Parker& this_thread_parker() noexcept {
 }
 
 __attribute__((noinline)) WorkerSlot this_thread_worker() noexcept { return worker; }
+__attribute__((noinline)) SmpAlgorithm* this_thread_algorithm() noexcept { return worker.algorithm; }
 void set_this_thread_worker(WorkerSlot slot) noexcept { worker = slot; }
 
 __attribute__((noinline)) Executor* this_thread_blocking_executor() noexcept { return blocking_executor; }

@@ -35,6 +35,8 @@ struct WorkerSlot {
     SmpAlgorithm* algorithm = nullptr;
 };
 WorkerSlot this_thread_worker() noexcept;
+/// `this_thread_worker().algorithm`, returned in a register (the yield path reads only this).
+SmpAlgorithm* this_thread_algorithm() noexcept;
 void set_this_thread_worker(WorkerSlot slot) noexcept;
 
 /// The executor whose blocking pool runs this thread, or nullptr.

@@ -1,6 +1,9 @@
+#include <bastion/executor/detail/proc_core.hpp>
 #include <bastion/prelude.hpp>
 
 #include <doctest/doctest.h>
+
+#include "support/wait.hpp"
 
 #include <atomic>
 #include <chrono>
@@ -83,6 +86,31 @@ TEST_CASE("cancelling a lightproc blocked in sleep ends it as cancelled, with it
     CHECK_FALSE(handle.get().has_value());
     CHECK(handle.state().is_cancelled());
     CHECK(unwound->load());
+}
+
+TEST_CASE("a lightproc that only yields ends as cancelled at a yield; no cancellation stays counted once it ends") {
+    // A yield reads its lightproc's cancel flag only while some cancellation is counted in flight: the count must
+    // see this one, and must drop back once every cancelled lightproc has ended, or cancelled a finished one.
+    std::atomic<int> yields{0};
+    auto spinner = SPAWN([&] {
+        for (;;) {
+            this_proc::yield_now();
+            yields.fetch_add(1, std::memory_order_relaxed);
+        }
+        return 0;
+    });
+    REQUIRE(test::wait_until("the spinner to yield", [&] { return yields.load() > 100; }));
+    spinner.cancel();
+    CHECK(spinner.wait_for(10s));
+    CHECK_FALSE(spinner.get().has_value());
+    CHECK(spinner.state().is_cancelled());
+
+    auto finished = SPAWN([] { return 5; });
+    CHECK(*finished.get() == 5);
+    finished.cancel();  // too late: it completed, and counts for nothing
+    CHECK(finished.state().is_completed());
+    CHECK(test::wait_until("no cancellation in flight",
+                           [] { return !executor::detail::ProcCoreBase::any_cancel_in_flight(); }));
 }
 
 TEST_CASE("a lightproc cancelled while it waits for another's handle ends; the other runs on") {

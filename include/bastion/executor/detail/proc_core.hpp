@@ -58,10 +58,18 @@ public:
     /// Asks the lightproc to end: before it starts, it never runs; while it waits in a bastion wait point, the wait
     /// throws ProcCancelled. A lightproc that never waits runs to its end (cancellation is cooperative).
     void request_cancel() noexcept {
-        cancel_requested_.store(true, std::memory_order_release);
+        if (cancel_.fetch_or(cancel_requested_bit, std::memory_order_acq_rel) == 0) {
+            cancels_in_flight_.fetch_add(1, std::memory_order_relaxed);
+        }
         parker_.unpark();
     }
-    bool cancel_requested() const noexcept { return cancel_requested_.load(std::memory_order_acquire); }
+    bool cancel_requested() const noexcept {
+        return (cancel_.load(std::memory_order_acquire) & cancel_requested_bit) != 0;
+    }
+
+    /// False while no lightproc anywhere has a cancellation requested and not yet finished: a wait point that would
+    /// only look at its own flag (a yield) skips the load of its core's cache line.
+    static bool any_cancel_in_flight() noexcept { return cancels_in_flight_.load(std::memory_order_relaxed) != 0; }
 
     ProcState state() const noexcept { return ProcState{state_.load(std::memory_order_acquire)}; }
     bool finished() const noexcept { return state().is_completed(); }
@@ -75,16 +83,17 @@ public:
     Parker& parker() noexcept { return parker_; }
 
 private:
-    // First, so that what every switch reads (the tag, behind the context's properties; the flags below) shares the
-    // core's first cache line.
+    // First, so that what a wake-up reads (the tag, behind the context's properties; `home`) shares the core's first
+    // cache line.
     alignas(ProcTag) unsigned char tag_storage_[sizeof(ProcTag)];
-    std::atomic<bool> cancel_requested_{false};
+    // cancel_requested_bit, then finished_bit once the lightproc has ended: together they keep cancels_in_flight_
+    // exact whichever of request_cancel() and finish() comes first.
+    static constexpr std::uint8_t cancel_requested_bit = 1;
+    static constexpr std::uint8_t finished_bit = 2;
+    std::atomic<std::uint8_t> cancel_{0};
+    static inline std::atomic<std::uint32_t> cancels_in_flight_{0};
 
 public:
-    /// Set by `this_proc::yield_now` right before it yields, read (and cleared) by the scheduler as it requeues this
-    /// lightproc: Boost's yield looks like any wake-up to a scheduling algorithm. Only its own fiber and its
-    /// worker's scheduler touch it, both on the same thread at the time.
-    bool yielding = false;
     /// The worker this lightproc is bound to (`Executor::spawn_on`), or `unbound`. Set before it is submitted.
     std::uint32_t home = unbound;
     static constexpr std::uint32_t unbound = ~std::uint32_t{0};
@@ -97,7 +106,7 @@ public:
 
 protected:
     explicit ProcCoreBase(ProcStack stack) noexcept : stack_{std::move(stack)} {}
-    ~ProcCoreBase() = default;
+    ~ProcCoreBase() { settle_cancel(); }  // one that never ran still leaves the count
 
     virtual void invoke() = 0;       // runs the user's function and stores its result
     virtual void drop_fn() noexcept = 0;  // destroys the user's callable once it has run
@@ -106,6 +115,12 @@ protected:
 private:
     friend class ProcTag;
     void finish(ProcState::Bits outcome) noexcept;
+    /// Marks the lightproc ended for cancellation's bookkeeping: a requested cancel stops counting. Idempotent.
+    void settle_cancel() noexcept {
+        if (cancel_.fetch_or(finished_bit, std::memory_order_acq_rel) == cancel_requested_bit) {
+            cancels_in_flight_.fetch_sub(1, std::memory_order_relaxed);
+        }
+    }
 
     static inline Parker* const joiner_busy = reinterpret_cast<Parker*>(std::uintptr_t{1});
     static inline Parker* const joiner_done = reinterpret_cast<Parker*>(std::uintptr_t{2});
