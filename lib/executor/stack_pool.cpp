@@ -32,6 +32,30 @@ constexpr std::size_t colour_room = page;
 
 std::size_t round_to_page(std::size_t n) { return (n + page - 1) & ~(page - 1); }
 
+// Not in Debian 12's headers. MADV_GUARD_INSTALL (Linux 6.13) makes pages fault like PROT_NONE without splitting the
+// mapping, so every stack can have a guard; MADV_POPULATE_WRITE (5.14) faults pages in with one system call, which in
+// a VM costs a fifth of a first touch (2.6 against 13 us per page measured here).
+constexpr int madv_guard_install = 102;
+constexpr int madv_populate_write = 23;
+
+// Whether this kernel installs guard regions: probed once, on a scratch mapping.
+bool kernel_installs_guards() {
+    static const bool supported = [] {
+        void* probe = mmap(nullptr, 2 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (probe == MAP_FAILED) return false;
+        const bool ok = madvise(probe, page, madv_guard_install) == 0;
+        munmap(probe, 2 * page);
+        return ok;
+    }();
+    return supported;
+}
+
+// Faults in [from, to) writable, with one system call where the kernel can.
+void prefault(char* from, char* to) {
+    if (from == to || madvise(from, static_cast<std::size_t>(to - from), madv_populate_write) == 0) return;
+    for (char* p = from; p < to; p += page) *reinterpret_cast<volatile char*>(p) = 0;
+}
+
 // Process-wide state of each pool: the global free list and the guard budget.
 struct Shared {
     std::mutex mutex;
@@ -84,8 +108,12 @@ StackPool::StackPool(std::size_t usable_bytes, std::size_t prefault_bytes, unsig
     : usable_{usable_bytes}, prefault_{prefault_bytes}, index_{index} {}
 
 void StackPool::map_chunk(Free*& head, std::size_t& count) {
-    const bool guarded = guarded_stacks.fetch_add(chunk_stacks) + chunk_stacks <= guarded_budget;
-    if (!guarded) guarded_stacks.fetch_sub(chunk_stacks);
+    const bool installs = kernel_installs_guards();
+    bool guarded = installs;
+    if (!installs) {
+        guarded = guarded_stacks.fetch_add(chunk_stacks) + chunk_stacks <= guarded_budget;
+        if (!guarded) guarded_stacks.fetch_sub(chunk_stacks);
+    }
     const std::size_t slot = usable_ + colour_room + (guarded ? page : 0);
     void* base = mmap(nullptr, slot * chunk_stacks, PROT_READ | PROT_WRITE,
                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
@@ -95,11 +123,12 @@ void StackPool::map_chunk(Free*& head, std::size_t& count) {
     for (std::size_t i = 0; i < chunk_stacks; ++i) {
         char* bottom = static_cast<char*>(base) + i * slot;
         if (guarded) {
-            mprotect(bottom, page, PROT_NONE);  // failure (map count exhausted) leaves it unguarded
+            // A failure (an mprotect beyond the map count) leaves the stack unguarded.
+            if (!installs || madvise(bottom, page, madv_guard_install) != 0) mprotect(bottom, page, PROT_NONE);
             bottom += page;
         }
         char* end = bottom + usable_ + colour_room;
-        for (char* p = end - prefault_; p < end; p += page) *reinterpret_cast<volatile char*>(p) = 0;
+        prefault(end - prefault_, end);
         // Not i % colours alone: stacks a multiple of 8 apart also share their page's place in a 64 KiB span.
         char* top = end - colour_step * ((i + i / colours) % colours);
         next_of(top) = head;

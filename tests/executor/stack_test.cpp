@@ -2,6 +2,7 @@
 
 #include <doctest/doctest.h>
 
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -39,22 +40,33 @@ int in_child(Body body) {
 }  // namespace
 
 TEST_SUITE("executor") {
-// The guard-page budget is per process and earlier tests may have spent it, so the overflow runs in a fresh process:
-// this test binary again, running only the case below with BASTION_TEST_OVERFLOW set.
-TEST_CASE("stack overflow child (does its work only when re-executed by the test below)") {
-    if (std::getenv("BASTION_TEST_OVERFLOW") == nullptr) return;
+// The guard-page budget is per process and earlier tests may have spent it, so an overflow runs in a fresh process:
+// this test binary again, running only the case below with BASTION_TEST_OVERFLOW set to how many stacks to take
+// (parked lightprocs) before the one that overflows.
+TEST_CASE("stack overflow child (does its work only when re-executed by the tests below)") {
+    const char* before = std::getenv("BASTION_TEST_OVERFLOW");
+    if (before == nullptr) return;
     ExecutorConfig config;
     config.workers = 1;
     config.stack_size = 32 * 1024;
     Executor ex{config};
+    std::vector<RecoverableHandle<int>> parked;
+    for (long i = std::atol(before); i > 0; --i) {
+        parked.push_back(ex.spawn([] {
+            this_proc::sleep_for(std::chrono::hours{1});
+            return 0;
+        }));
+    }
     ex.spawn([] { return descend(256); }).get();  // 256 KiB deep in a 32 KiB stack
     std::_Exit(0);                                // not reached: the guard page stops it
 }
 
-TEST_CASE("a lightproc that overflows a guarded stack dies at the guard page instead of corrupting memory") {
+namespace {
+// The wait status of this test binary re-run as the child above, after `before` parked lightprocs.
+int overflow_in_child(const char* before) {
     const pid_t pid = fork();
     if (pid == 0) {
-        setenv("BASTION_TEST_OVERFLOW", "1", 1);
+        setenv("BASTION_TEST_OVERFLOW", before, 1);
         char exe[] = "/proc/self/exe";
         char filter[] = "--test-case=stack overflow child*";
         char quiet[] = "--no-intro=true";
@@ -64,9 +76,37 @@ TEST_CASE("a lightproc that overflows a guarded stack dies at the guard page ins
     }
     int status = 0;
     waitpid(pid, &status, 0);
-    // A plain build dies of SIGSEGV; AddressSanitizer reports the fault and exits non-zero.
+    return status;
+}
+
+// A plain build dies of SIGSEGV; AddressSanitizer reports the fault and exits non-zero.
+bool died_of_fault(int status) {
+    return WIFSIGNALED(status) || (WIFEXITED(status) && WEXITSTATUS(status) != 0 && WEXITSTATUS(status) != 99);
+}
+
+bool kernel_has_guard_regions() {
+    constexpr int madv_guard_install = 102;  // Linux 6.13
+    void* probe = mmap(nullptr, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    const bool ok = probe != MAP_FAILED && madvise(probe, 4096, madv_guard_install) == 0;
+    if (probe != MAP_FAILED) munmap(probe, 8192);
+    return ok;
+}
+}  // namespace
+
+TEST_CASE("a lightproc that overflows a guarded stack dies at the guard page instead of corrupting memory") {
+    const int status = overflow_in_child("0");
     INFO("wait status " << status);
-    CHECK((WIFSIGNALED(status) || (WIFEXITED(status) && WEXITSTATUS(status) != 0 && WEXITSTATUS(status) != 99)));
+    CHECK(died_of_fault(status));
+}
+
+TEST_CASE("with guard regions, a stack beyond the PROT_NONE budget is guarded too") {
+    if (!kernel_has_guard_regions()) {
+        MESSAGE("this kernel has no MADV_GUARD_INSTALL (Linux < 6.13): only the first 8192 stacks are guarded");
+        return;
+    }
+    const int status = overflow_in_child("9000");  // more than StackPool::guarded_budget stacks taken first
+    INFO("wait status " << status);
+    CHECK(died_of_fault(status));
 }
 
 TEST_CASE("the same recursion within the stack size runs to its end") {

@@ -14,14 +14,16 @@ namespace bastion::executor::detail {
 /// a VM), and freed stacks are reused. Each thread keeps a small cache and trades batches with a mutex-guarded global
 /// list, so a stack freed on a thief's thread is simply reused there: acquire and release are thread-safe.
 ///
-/// Overflow: while fewer than `guarded_budget` stacks exist, each mapping gets a `PROT_NONE` guard page below every
-/// stack and an overflow faults at once. Beyond the budget, stacks are contiguous and an overflow is not detected: a
-/// guard page splits a mapping, and the kernel caps mappings per process (`vm.max_map_count`, 65530 by default), so
-/// guarding every one of a million stacks is impossible. (A canary word at the bottom of each stack was tried and
-/// dropped: checking it touches one more page per stack, 4 KiB of memory each.)
+/// Overflow: every stack has a guard page below it and an overflow faults at once. On Linux 6.13 and later the guard is
+/// a guard region (`MADV_GUARD_INSTALL`), which leaves the mapping whole, so all of a million stacks are guarded. On
+/// older kernels it is a `PROT_NONE` page, which splits the mapping, and the kernel caps mappings per process
+/// (`vm.max_map_count`, 65530 by default): only the first `guarded_budget` stacks get one, and beyond it stacks are
+/// contiguous and an overflow is not detected. (A canary word at the bottom of each stack was tried and dropped:
+/// checking it touches one more page per stack, 4 KiB of memory each.)
 class StackPool {
 public:
-    /// Guarded stacks per process. 8192 guarded stacks use ~16k of the default 65530 mappings.
+    /// Stacks per process guarded by `PROT_NONE` pages, on kernels without guard regions. 8192 guarded stacks use ~16k
+    /// of the default 65530 mappings.
     static constexpr std::size_t guarded_budget = 8192;
 
     /// The pool for stacks of `usable_bytes` (rounded up to whole pages, at least 16 KiB). Thread-safe.
