@@ -25,7 +25,11 @@ constexpr std::uint64_t fairness_period = 64;    // picks between looks at the c
 constexpr auto fairness_wait = std::chrono::milliseconds{1};
 constexpr auto watch_interval = std::chrono::milliseconds{2};  // how often a watching idle worker looks for stuck peers
 constexpr std::size_t no_victim = static_cast<std::size_t>(-1);
-constexpr auto short_steal = std::chrono::microseconds{20};  // stolen work that ran out sooner was too fine to move
+// Stolen work that ran out sooner than this (and than short_steal_each per lightproc taken) was too fine to move: here
+// a lightproc that changes cores pulls its lines across (about 0.5 us each) and wakes its joiner across, microseconds
+// in all.
+constexpr auto short_steal = std::chrono::microseconds{20};
+constexpr auto short_steal_each = std::chrono::microseconds{10};
 constexpr std::chrono::nanoseconds min_steal_backoff = std::chrono::microseconds{10};
 constexpr std::chrono::nanoseconds max_steal_backoff = std::chrono::milliseconds{1};
 }  // namespace
@@ -240,7 +244,7 @@ context* SmpAlgorithm::pick_next() noexcept {
 context* SmpAlgorithm::steal() noexcept {
     const Clock::time_point now = Clock::now();
     if (stolen_at_ != Clock::time_point{}) {  // what the last steal brought has run out
-        steal_backoff_ = now - stolen_at_ >= short_steal
+        steal_backoff_ = now - stolen_at_ >= std::max<Clock::duration>(short_steal, short_steal_each * stolen_count_)
                              ? std::chrono::nanoseconds{0}
                              : std::clamp(steal_backoff_ * 2, min_steal_backoff, max_steal_backoff);
         steal_not_before_ = now + steal_backoff_;
@@ -248,8 +252,12 @@ context* SmpAlgorithm::steal() noexcept {
     }
     const std::size_t stuck = std::exchange(stuck_victim_, no_victim);
     if (stuck == no_victim && !may_steal(now)) return nullptr;  // a stuck peer's hand-off is taken regardless
+    const std::uint64_t stolen_before = self_.steals.load(std::memory_order_relaxed);
     context* ctx = pool_.steal_for(index_, stuck);
-    if (ctx != nullptr) stolen_at_ = now;
+    if (ctx != nullptr) {
+        stolen_at_ = now;
+        stolen_count_ = static_cast<std::int64_t>(self_.steals.load(std::memory_order_relaxed) - stolen_before);
+    }
     self_.backing_off.store(ctx == nullptr && !may_steal(now), std::memory_order_relaxed);
     return ctx;
 }
