@@ -106,7 +106,9 @@ public:
 
 protected:
     explicit ProcCoreBase(ProcStack stack) noexcept : stack_{std::move(stack)} {}
-    ~ProcCoreBase() { settle_cancel(); }  // one that never ran still leaves the count
+    ~ProcCoreBase() {  // one that never ran still leaves the count
+        if ((cancel_.load(std::memory_order_acquire) & finished_bit) == 0) settle_cancel();
+    }
 
     virtual void invoke() = 0;       // runs the user's function and stores its result
     virtual void drop_fn() noexcept = 0;  // destroys the user's callable once it has run
