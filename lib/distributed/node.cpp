@@ -110,8 +110,9 @@ LetterPtr Peer::send(const ActorCell& to, std::uint64_t expected, LetterPtr lett
     std::shared_ptr<Link> wake;
     {
         std::lock_guard guard{out_lock};
-        if (!accepting) return letter;
-        WireScope scope{node};
+        const std::shared_ptr<Node> owner = node.lock();
+        if (!accepting || !owner) return letter;
+        WireScope scope{*owner};
         const std::size_t start = out.size();
         std::uint64_t request = 0;
         try {
@@ -122,26 +123,26 @@ LetterPtr Peer::send(const ActorCell& to, std::uint64_t expected, LetterPtr lett
                 out.begin(FrameKind::Tell, 4);
             }
             out.pack_id(to.id);
-            node.pack_ref(out.packer(), letter->sign);
+            owner->pack_ref(out.packer(), letter->sign);
             if (*letter->type == typeid(Terminated)) {
                 const auto& notice = *static_cast<const Terminated*>(letter->payload());
                 pack_death_notice(out, notice.actor.id(), static_cast<std::uint8_t>(notice.reason));
             } else if (!pack_payload(*this, out, *letter)) {
                 out.truncate(start);
-                node.report("cannot send a " + payload_name(*letter->type) + " to " + name +
+                owner->report("cannot send a " + payload_name(*letter->type) + " to " + name +
                             ": the type is not a remote message (BASTION_REMOTE_MESSAGE); it was handed back");
                 return letter;
             }
-            if (out.size() - start - 4 > node.config.max_frame_size) {  // the receiver would drop the whole link
+            if (out.size() - start - 4 > owner->config.max_frame_size) {  // the receiver would drop the whole link
                 out.truncate(start);
-                node.report("cannot send a " + payload_name(*letter->type) + " to " + name + ": it encodes to more than " +
-                            "max_frame_size (" + std::to_string(node.config.max_frame_size) + " bytes); it was handed back");
+                owner->report("cannot send a " + payload_name(*letter->type) + " to " + name + ": it encodes to more than " +
+                            "max_frame_size (" + std::to_string(owner->config.max_frame_size) + " bytes); it was handed back");
                 return letter;
             }
             out.end();
         } catch (const std::exception& error) {
             out.truncate(start);
-            node.report("cannot encode a message for " + name + ": " + error.what());
+            owner->report("cannot encode a message for " + name + ": " + error.what());
             return letter;
         }
         if (is_ask) pending.emplace(request, std::move(letter->answer));
@@ -155,21 +156,22 @@ LetterPtr Peer::send_reply(std::uint64_t request, LetterPtr reply) noexcept {
     std::shared_ptr<Link> wake;
     {
         std::lock_guard guard{out_lock};
-        if (!accepting) return reply;
-        WireScope scope{node};
+        const std::shared_ptr<Node> owner = node.lock();
+        if (!accepting || !owner) return reply;
+        WireScope scope{*owner};
         const std::size_t start = out.size();
         try {
             out.begin(FrameKind::Reply, 4).pack(request);
-            node.pack_ref(out.packer(), reply->sign);
+            owner->pack_ref(out.packer(), reply->sign);
             const char* refused = nullptr;  // why the asker gets a NoReply instead
             if (!pack_payload(*this, out, *reply)) {
                 refused = "the reply's type is not a remote message (BASTION_REMOTE_MESSAGE)";
-            } else if (out.size() - start - 4 > node.config.max_frame_size) {
+            } else if (out.size() - start - 4 > owner->config.max_frame_size) {
                 refused = "the reply encodes to more than max_frame_size";
             }
             if (refused != nullptr) {
                 out.truncate(start);
-                node.report("cannot answer " + name + " with a " + payload_name(*reply->type) + ": " + refused);
+                owner->report("cannot answer " + name + " with a " + payload_name(*reply->type) + ": " + refused);
                 write_no_reply(out, request, refused);
             } else {
                 out.end();
@@ -178,7 +180,7 @@ LetterPtr Peer::send_reply(std::uint64_t request, LetterPtr reply) noexcept {
             wake = current;
         } catch (const std::exception& error) {
             out.truncate(start);
-            node.report("cannot encode a reply for " + name + ": " + error.what());
+            owner->report("cannot encode a reply for " + name + ": " + error.what());
         }
     }
     if (wake) wake->wake();
@@ -202,9 +204,11 @@ bool Peer::send_lookup(const std::string& actor_name, std::shared_ptr<AnswerStat
 }
 
 void Peer::send_monitor(const ActorCell& proxy, std::uint64_t expected, const RefAddr& watcher) noexcept {
+    const std::shared_ptr<Node> owner = node.lock();
+    if (!owner) return;  // the system this node served has stopped: no actor is left to be told
     std::shared_ptr<ActorCell> actor;
     {
-        std::lock_guard guard{node.lock_};
+        std::lock_guard guard{owner->lock_};
         if (auto found = proxies.find(proxy.id); found != proxies.end()) actor = found->second.lock();
     }
     if (!actor) return;  // cannot happen: the caller holds a ref to the proxy
@@ -214,7 +218,7 @@ void Peer::send_monitor(const ActorCell& proxy, std::uint64_t expected, const Re
             posted = post([&](FrameWriter& out) {
                 out.begin(FrameKind::Monitor, 2);
                 out.pack_id(proxy.id);
-                node.pack_ref(out.packer(), watcher);
+                owner->pack_ref(out.packer(), watcher);
                 out.end();
                 watches.push_back({actor, watcher});
             });
@@ -225,12 +229,14 @@ void Peer::send_monitor(const ActorCell& proxy, std::uint64_t expected, const Re
 }
 
 void Peer::renew_watches() noexcept {
+    const std::shared_ptr<Node> owner = node.lock();
+    if (!owner) return;
     try {
         (void)post([&](FrameWriter& out) {
             for (const Watch& watch : watches) {
                 out.begin(FrameKind::Monitor, 2);
                 out.pack_id(watch.actor->id);
-                node.pack_ref(out.packer(), watch.watcher);
+                owner->pack_ref(out.packer(), watch.watcher);
                 out.end();
             }
         });
@@ -587,7 +593,7 @@ Node::Attached Node::attach(const Hello& hello, const std::shared_ptr<Link>& lin
 std::shared_ptr<Peer> Node::peer_named(std::string_view peer_name) {
     auto found = peers_.find(peer_name);
     if (found != peers_.end()) return found->second;
-    auto peer = std::make_shared<Peer>(*this, std::string{peer_name});
+    auto peer = std::make_shared<Peer>(weak_from_this(), std::string{peer_name});
     peers_.emplace(peer->name, peer);
     return peer;
 }
@@ -1124,6 +1130,10 @@ void Node::leave() {
     for (const auto& provider : discoveries_) provider->stop();
     std::lock_guard guard{lock_};
     for (auto& [peer_name, peer] : peers_) {
+        {
+            std::lock_guard out_guard{peer->out_lock};
+            peer->accepting = false;  // a send from here on comes back to its sender
+        }
         if (peer->link) peer->link->close();
         peer->link.reset();
     }

@@ -80,9 +80,11 @@ public:
 /// Another member, as long as this node knows it (across links and incarnations).
 class Peer : public std::enable_shared_from_this<Peer> {
 public:
-    Peer(Node& node, std::string name) : node{node}, name{std::move(name)} {}
+    Peer(std::weak_ptr<Node> node, std::string name) : node{std::move(node)}, name{std::move(name)} {}
 
-    Node& node;
+    // The node this peer belongs to. A ref to a remote actor keeps its peer alive, possibly past the node (after the
+    // system stopped): every use locks it, and a node that is gone sends nothing.
+    const std::weak_ptr<Node> node;
     const std::string name;
 
     // Under the node lock (state and incarnation are also read without it, by senders).

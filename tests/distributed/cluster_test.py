@@ -328,14 +328,16 @@ def relink(binary, nodes):
 
 
 def leave(binary, nodes):
-    """A node that leaves is seen leaving at once, not after the timeout."""
+    """A node that leaves is seen leaving at once, not after the timeout; what it sends after leaving comes back."""
     a, b, c = nodes
     formation(binary, nodes)
     a.ask("subscribe")
+    check(c.ask("remember a") == "remember ok", "c remembers a's counter")
     started = time.monotonic()
     c.ask("leave")
     check(a.expect("event down c", 5) == "event down c left", "a saw c leave")
     check(time.monotonic() - started < TIMEOUT_MS / 1000, "the goodbye beat the timeout")
+    check(c.ask("tell_remembered a") == "tell_remembered returned", "a send from a node that left comes back")
 
 
 def malformed(binary, nodes):
