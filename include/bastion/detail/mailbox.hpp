@@ -13,13 +13,18 @@
 
 namespace bastion::detail {
 
-/// Vyukov's intrusive MPSC queue plus the receiver's wake slot and a closed flag.
+/// An intrusive MPSC queue plus the receiver's wake slot and a closed flag.
 ///
-/// Letters from one sender come out in the order it pushed them. Once closed, `push` hands the letter back, so a send
-/// to a stopped actor returns its message; letters already inside are dropped (asks among them resolve to an error).
-/// A send that races with the close is either handed back or counted as inside at the close (and dropped with the
-/// rest): a sender that finds the flag raised only after linking its letter drains the mailbox itself, so nothing is
-/// stranded in a closed mailbox, and takes its own letter back if it finds it there. While closed, the drain lock makes whoever drains the only consumer.
+/// Senders push onto a stack with one compare-exchange; the receiver takes the whole stack with one exchange when its
+/// own list runs dry, and reverses it into that list, oldest first. So letters come out in the order they were
+/// pushed, and a letter that arrives alone costs the receiver one exchange: there is no stub to link back in (a
+/// Vyukov queue relinks it on every pop that empties the queue, moving the senders' line to the receiver and back).
+///
+/// Once closed, `push` hands the letter back, so a send to a stopped actor returns its message; letters already inside
+/// are dropped (asks among them resolve to an error). A send that races with the close is either handed back or
+/// counted as inside at the close (and dropped with the rest): a sender that finds the flag raised only after pushing
+/// its letter drains the mailbox itself, so nothing is stranded in a closed mailbox, and takes its own letter back if
+/// it finds it there. While closed, the drain lock makes whoever drains the only consumer.
 class Mailbox {
 public:
     Mailbox() noexcept;
@@ -48,23 +53,13 @@ public:
     bool is_closed() const noexcept { return closed_.load(std::memory_order_acquire); }
 
 private:
-    enum class Pop { Letter, Empty, Inconsistent };
-    Pop pop_raw(Letter*& out) noexcept;
-    void link(Letter* letter) noexcept;
     LetterPtr drain_if_closed(Letter* own) noexcept;
 
-    class Stub final : public Letter {
-    public:
-        Stub() noexcept : Letter{MessageKind::Tell, typeid(void), RefAddr{}} {}
-        void* payload() noexcept override { return nullptr; }
-    };
-
-    alignas(64) std::atomic<Letter*> head_;  // senders swap themselves in here
+    alignas(64) std::atomic<Letter*> pushed_{nullptr};  // the senders' stack, newest first
     std::atomic<bool> closed_{false};
-    alignas(64) Letter* tail_;  // the receiver's end
+    alignas(64) Letter* taken_ = nullptr;  // the receiver's list, taken from pushed_, oldest first
     executor::detail::WakeSlot waiter_;
     std::mutex drain_lock_;
-    Stub stub_;
 };
 
 }  // namespace bastion::detail
