@@ -30,6 +30,7 @@ constexpr std::size_t no_victim = static_cast<std::size_t>(-1);
 // in all.
 constexpr auto short_steal = std::chrono::microseconds{20};
 constexpr auto short_steal_each = std::chrono::microseconds{10};
+constexpr std::uint32_t steal_batch = 32;  // at most this many lightprocs a steal (and half the victim's queue)
 constexpr std::chrono::nanoseconds min_steal_backoff = std::chrono::microseconds{10};
 constexpr std::chrono::nanoseconds max_steal_backoff = std::chrono::milliseconds{1};
 }  // namespace
@@ -253,7 +254,8 @@ context* SmpAlgorithm::steal() noexcept {
     const std::size_t stuck = std::exchange(stuck_victim_, no_victim);
     if (stuck == no_victim && !may_steal(now)) return nullptr;  // a stuck peer's hand-off is taken regardless
     const std::uint64_t stolen_before = self_.steals.load(std::memory_order_relaxed);
-    context* ctx = pool_.steal_for(index_, stuck);
+    // Backing off, a steal takes one lightproc, a probe of the grain: a fine one costs little, a coarse one resets.
+    context* ctx = pool_.steal_for(index_, stuck, steal_backoff_ == std::chrono::nanoseconds{0} ? steal_batch : 1);
     if (ctx != nullptr) {
         stolen_at_ = now;
         stolen_count_ = static_cast<std::int64_t>(self_.steals.load(std::memory_order_relaxed) - stolen_before);

@@ -104,8 +104,8 @@ private:
     std::chrono::steady_clock::time_point last_fair_;
     // Stealing adapts to the grain of the work: when what a steal brought ran out within 20 us, or 10 us per lightproc
     // taken, moving it cost more than running it where it was (it then wakes its joiner across cores), so the next steal
-    // waits, doubling from 10 us up to 1 ms; work that kept the thief busy resets the wait. A stuck peer's hand-off is
-    // taken anyway.
+    // waits, doubling from 10 us up to 1 ms, and takes one lightproc at a time meanwhile; work that kept the thief busy
+    // resets the wait. A stuck peer's hand-off is taken anyway.
     std::chrono::steady_clock::time_point stolen_at_{};
     std::int64_t stolen_count_ = 0;  // lightprocs the last steal took
     std::chrono::steady_clock::time_point steal_not_before_{};

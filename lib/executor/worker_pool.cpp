@@ -149,8 +149,7 @@ void WorkerPool::enqueue_batch(std::size_t self, ReadyQueue& batch, std::uint32_
 
 // Takes the older half of the nearest busy victim's queue (at most `steal_batch`): one lock round trip moves many
 // lightprocs, so trivial ones do not bounce between caches one by one. The thief runs the oldest and queues the rest.
-context* WorkerPool::steal_for(std::size_t self, std::size_t stuck_victim) noexcept {
-    constexpr std::uint32_t steal_batch = 32;
+context* WorkerPool::steal_for(std::size_t self, std::size_t stuck_victim, std::uint32_t at_most) noexcept {
     Worker& thief = *workers_[self];
     for (std::size_t v : thief.victims) {
         Worker& victim = *workers_[v];
@@ -167,7 +166,7 @@ context* WorkerPool::steal_for(std::size_t self, std::size_t stuck_victim) noexc
             std::lock_guard lock{victim.lock};
             if (!victim.queue.empty()) {
                 // The oldest first: in a spawn tree, the biggest subtrees.
-                first = take_oldest(victim.queue, std::min(steal_batch, (victim.queue_length + 1) / 2), rest, taken);
+                first = take_oldest(victim.queue, std::min(at_most, (victim.queue_length + 1) / 2), rest, taken);
                 victim.queue_length -= taken;
                 victim.publish_length();
             } else if (may_take_handoff) {
