@@ -61,7 +61,7 @@ std::uintptr_t tagged(context* ctx, bool bound) noexcept {
     return reinterpret_cast<std::uintptr_t>(ctx) | (bound ? Worker::bound_tag : 0);
 }
 context* untagged(std::uintptr_t slot) noexcept { return reinterpret_cast<context*>(slot & ~Worker::bound_tag); }
-bool is_bound(std::uintptr_t slot) noexcept { return (slot & Worker::bound_tag) != 0; }
+bool tagged_bound(std::uintptr_t slot) noexcept { return (slot & Worker::bound_tag) != 0; }
 }  // namespace
 
 void SmpAlgorithm::push(context* ctx, bool to_front, bool bound) noexcept {
@@ -90,7 +90,7 @@ void SmpAlgorithm::push(context* ctx, bool to_front, bool bound) noexcept {
             self_.handoff.store(slot, std::memory_order_release);
             if (displaced != 0) {
                 context* const was = untagged(displaced);
-                if (is_bound(displaced)) {
+                if (tagged_bound(displaced)) {
                     bound_.push_back(*was);
                 } else {
                     self_.queue.push_back(*was);
@@ -236,7 +236,7 @@ context* SmpAlgorithm::pick_next() noexcept {
         EventSource* events = self_.events.load(std::memory_order_relaxed);
         if (events != nullptr && events->pending()) events->poll();
     }
-    if (const std::uintptr_t local = pop_local()) return run(untagged(local), is_bound(local));
+    if (const std::uintptr_t local = pop_local()) return run(untagged(local), tagged_bound(local));
     if (!from_dispatcher) return run(take_dispatcher());  // nothing local: the dispatcher looks further, or parks
     context* ctx = pool_.take_injected(index_);
     return run(ctx != nullptr ? ctx : steal());  // neither injected nor stolen work is bound
@@ -253,12 +253,13 @@ context* SmpAlgorithm::steal() noexcept {
     }
     const std::size_t stuck = std::exchange(stuck_victim_, no_victim);
     if (stuck == no_victim && !may_steal(now)) return nullptr;  // a stuck peer's hand-off is taken regardless
-    const std::uint64_t stolen_before = self_.steals.load(std::memory_order_relaxed);
     // Backing off, a steal takes one lightproc, a probe of the grain: a fine one costs little, a coarse one resets.
-    context* ctx = pool_.steal_for(index_, stuck, steal_backoff_ == std::chrono::nanoseconds{0} ? steal_batch : 1);
+    std::uint32_t taken = 0;
+    context* ctx =
+        pool_.steal_for(index_, stuck, steal_backoff_ == std::chrono::nanoseconds{0} ? steal_batch : 1, taken);
     if (ctx != nullptr) {
         stolen_at_ = now;
-        stolen_count_ = static_cast<std::int64_t>(self_.steals.load(std::memory_order_relaxed) - stolen_before);
+        stolen_count_ = taken;
     }
     self_.backing_off.store(ctx == nullptr && !may_steal(now), std::memory_order_relaxed);
     return ctx;

@@ -107,7 +107,7 @@ private:
     // waits, doubling from 10 us up to 1 ms, and takes one lightproc at a time meanwhile; work that kept the thief busy
     // resets the wait. A stuck peer's hand-off is taken anyway.
     std::chrono::steady_clock::time_point stolen_at_{};
-    std::int64_t stolen_count_ = 0;  // lightprocs the last steal took
+    std::uint32_t stolen_count_ = 0;  // lightprocs the last steal took
     std::chrono::steady_clock::time_point steal_not_before_{};
     std::chrono::nanoseconds steal_backoff_{0};
     std::vector<std::uint64_t> peer_progress_;

@@ -147,9 +147,10 @@ void WorkerPool::enqueue_batch(std::size_t self, ReadyQueue& batch, std::uint32_
     w.publish_length();
 }
 
-// Takes the older half of the nearest busy victim's queue (at most `steal_batch`): one lock round trip moves many
+// Takes the older half of the nearest busy victim's queue (at most `at_most`): one lock round trip moves many
 // lightprocs, so trivial ones do not bounce between caches one by one. The thief runs the oldest and queues the rest.
-context* WorkerPool::steal_for(std::size_t self, std::size_t stuck_victim, std::uint32_t at_most) noexcept {
+context* WorkerPool::steal_for(std::size_t self, std::size_t stuck_victim, std::uint32_t at_most,
+                               std::uint32_t& taken) noexcept {
     Worker& thief = *workers_[self];
     for (std::size_t v : thief.victims) {
         Worker& victim = *workers_[v];
@@ -161,7 +162,7 @@ context* WorkerPool::steal_for(std::size_t self, std::size_t stuck_victim, std::
         }
         context* first = nullptr;
         ReadyQueue rest;
-        std::uint32_t taken = 0;
+        taken = 0;
         {
             std::lock_guard lock{victim.lock};
             if (!victim.queue.empty()) {
@@ -186,6 +187,7 @@ context* WorkerPool::steal_for(std::size_t self, std::size_t stuck_victim, std::
         thief.steals.fetch_add(taken, std::memory_order_relaxed);
         return first;
     }
+    taken = 0;
     return nullptr;
 }
 

@@ -100,9 +100,9 @@ public:
     void take_inbox(std::size_t self, ReadyQueue& bound) noexcept;
     /// Takes the oldest injected lightproc, and moves a batch more into worker `self`'s queue.
     boost::fibers::context* take_injected(std::size_t self) noexcept;
-    /// Steals for worker `self`, nearest victim first: the oldest half of a victim's queue, at most `at_most`, the first
-    /// returned and the rest queued on `self`; from `stuck_victim`, also its hand-off or yielder. Null if none.
-    boost::fibers::context* steal_for(std::size_t self, std::size_t stuck_victim, std::uint32_t at_most) noexcept;
+    /// Steals for worker `self` (see the definition); `taken` says how many lightprocs it took, the one returned included.
+    boost::fibers::context* steal_for(std::size_t self, std::size_t stuck_victim, std::uint32_t at_most,
+                                      std::uint32_t& taken) noexcept;
     /// Work for worker `self`: a remote wake-up, injected work, or (if `peers`) a peer's stealable queue.
     bool work_visible_for(std::size_t self, bool peers) const noexcept;
     bool any_peer_busy(std::size_t self) const noexcept;
