@@ -150,6 +150,7 @@ int main(int argc, char** argv) {
     const auto n = static_cast<std::uint64_t>(args.integer("n", 1000000, "timed round trips per run"));
     const auto window = static_cast<std::uint64_t>(args.integer("window", 100, "burst: numbers in flight"));
     const auto runs = args.integer("runs", 3, "runs of each (alternating, each in a fresh process)");
+    const std::string only = args.text("only", "", "run only this mode (e.g. 'tell cross'), no floor, no summary");
     args.done();
     std::cout << "ours: Bastion actors (tell: ctx.tell + ctx.recv; ask: ctx.ask(..).get() + AnswerSender::reply; "
                  "ask-timeout: ctx.ask(..).get_for(1 s)); "
@@ -175,6 +176,7 @@ int main(int argc, char** argv) {
     // `thread` makes n / 100 trips (see run_ours).
     for (std::int64_t run = 1; run <= runs; ++run) {
         for (const Mode& mode : modes) {
+            if (!only.empty() && mode.label != only) continue;
             const Figures f =
                 isolated("ping_pong ours", [&] { return run_ours(n, mode.placement, mode.trip, window); });
             series[mode.label].push_back(figure(f, "ns"));
@@ -193,10 +195,16 @@ int main(int argc, char** argv) {
                 result(mode.workload, "bastion", figure(f, "ns"), "ns");
             }
         }
+        if (!only.empty()) continue;
         const Figures f = isolated("ping_pong floor", [&] { return run_floor(n); }, Subject::Floor);
         series["floor"].push_back(figure(f, "ns"));
         std::cout << "run " << run << " floor: " << fmt(figure(f, "ns")) << " ns" << noise(f) << std::endl;
         result("ping_pong_same", "boost_fiber", figure(f, "ns"), "ns");
+    }
+    if (!only.empty()) {
+        if (series[only].empty()) args.fail("--only names no mode: '" + only + "'");
+        std::cout << "\n" << only << ": " << describe(series[only], "ns") << "\n";
+        return 0;
     }
     std::cout << "\nresults (median of runs), ns per round trip:\n";
     compare("tell, one worker", series["tell one"], series["floor"], "ns");
