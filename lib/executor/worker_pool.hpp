@@ -58,8 +58,10 @@ struct alignas(64) Worker {
 
     alignas(64) std::atomic<std::uint64_t> progress{0};  // picks so far: unchanged over time = stuck in one fiber
 
+    // Alone on its line: a producer alerting this worker reads it on every cross-core wake-up, and the flags below are
+    // written on every idle pick, which would pull the line away from every such reader in turn.
     alignas(64) std::atomic<std::uint32_t> park{Awake};
-    std::atomic<bool> spinning{false};
+    alignas(64) std::atomic<bool> spinning{false};
     std::atomic<bool> backing_off{false};  // declines to steal fine-grained work for now: pushes need not wake it
     std::atomic<bool> remote_pending{false};  // Boost put a fiber in this worker's remote-ready queue
 
