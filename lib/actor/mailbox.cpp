@@ -1,5 +1,10 @@
 #include <bastion/detail/mailbox.hpp>
 
+#include <bastion/executor/detail/proc_core.hpp>
+#include <bastion/executor/detail/watched_word.hpp>
+
+#include "executor/spinlock.hpp"
+
 namespace bastion::detail {
 
 Mailbox::Mailbox() noexcept = default;
@@ -9,32 +14,46 @@ Mailbox::~Mailbox() { close(); }
 LetterPtr Mailbox::push(LetterPtr letter) noexcept {
     if (closed_.load(std::memory_order_acquire)) return letter;
     Letter* const letter_ptr = letter.release();
-    // The compare-exchange is seq_cst, and the loads after it (the flag here, the waiter in wake) are seq_cst: this
-    // pairs with the fences of close() and WakeSlot::arm without a fence of our own. Either they see the letter, or
-    // we see the flag or the waiter.
-    Letter* newest = pushed_.load(std::memory_order_relaxed);
+    const auto pushed = reinterpret_cast<std::uintptr_t>(letter_ptr);
+    // The compare-exchange is seq_cst, and the load of the flag after it is seq_cst: this pairs with the fence of
+    // close() without a fence of our own. Either the close sees the letter, or we see the flag.
+    std::uintptr_t head = head_.load(std::memory_order_relaxed);
     do {
-        letter_ptr->next.store(newest, std::memory_order_relaxed);
-    } while (!pushed_.compare_exchange_weak(newest, letter_ptr, std::memory_order_seq_cst, std::memory_order_relaxed));
+        const bool takes_mark = (head & waiting) != 0;
+        letter_ptr->next.store(takes_mark ? nullptr : reinterpret_cast<Letter*>(head), std::memory_order_relaxed);
+        letter_ptr->waking.store(takes_mark && head != waiting, std::memory_order_relaxed);
+    } while (!head_.compare_exchange_weak(head, pushed, std::memory_order_seq_cst, std::memory_order_relaxed));
+    if ((head & waiting) != 0) wake(head, *letter_ptr);
     if (closed_.load(std::memory_order_seq_cst)) {
         // It closed while we pushed: our letter comes back if the close did not take it, else it counts as inside.
         return drain_if_closed(letter_ptr);
     }
-    waiter_.wake();
     return nullptr;
+}
+
+void Mailbox::wake(std::uintptr_t mark, Letter& delivered) noexcept {
+    if (mark == waiting) {
+        waiter_.wake();  // the receiver left its parker there before it put the mark in the head
+        return;
+    }
+    executor::detail::alert_watcher(mark);
+    delivered.waking.store(false, std::memory_order_release);  // the receiver may go on, and its worker may end
+}
+
+void Mailbox::take_pushed() noexcept {
+    auto newest = reinterpret_cast<Letter*>(head_.exchange(0, std::memory_order_acquire));
+    while (newest != nullptr) {  // reverse: oldest first
+        Letter* const older = newest->next.load(std::memory_order_relaxed);
+        newest->next.store(taken_, std::memory_order_relaxed);
+        taken_ = newest;
+        newest = older;
+    }
 }
 
 LetterPtr Mailbox::try_pop() noexcept {
     if (taken_ == nullptr) {
-        // After WakeSlot::arm's fence, a sender's compare-exchange is seen here or the sender sees the armed waiter.
-        if (pushed_.load(std::memory_order_acquire) == nullptr) return nullptr;
-        Letter* newest = pushed_.exchange(nullptr, std::memory_order_acquire);
-        while (newest != nullptr) {  // reverse: oldest first
-            Letter* const older = newest->next.load(std::memory_order_relaxed);
-            newest->next.store(taken_, std::memory_order_relaxed);
-            taken_ = newest;
-            newest = older;
-        }
+        if (head_.load(std::memory_order_acquire) == 0) return nullptr;
+        take_pushed();
     }
     Letter* const oldest = taken_;
     taken_ = oldest->next.load(std::memory_order_relaxed);
@@ -42,12 +61,40 @@ LetterPtr Mailbox::try_pop() noexcept {
 }
 
 LetterPtr Mailbox::pop_until(std::chrono::steady_clock::time_point deadline) {
-    LetterPtr letter;
-    waiter_.wait_until(deadline, [&] {
-        letter = try_pop();
-        return letter != nullptr;
-    });
-    return letter;
+    using namespace executor::detail;
+    if (LetterPtr letter = try_pop()) return letter;
+    ProcCoreBase* const core = current_core();  // once: it reads a thread-local
+    Parker& parker = parker_of(core);
+    const bool bound = core != nullptr && core->home != ProcCoreBase::unbound;
+    const bool timed = deadline != std::chrono::steady_clock::time_point::max();  // an untimed wait reads no clock
+    for (;;) {
+        if (core != nullptr && core->cancel_requested()) throw executor::ProcCancelled{};
+        if (timed && std::chrono::steady_clock::now() >= deadline) return nullptr;
+        std::uintptr_t mark = bound ? watch_word(head_, waiting, parker) : 0;
+        if (mark == 0) {
+            waiter_.hold(parker);
+            mark = waiting;
+        }
+        // seq_cst, as the senders' compare-exchange: the one that replaces the mark sees the parker held before it.
+        std::uintptr_t empty = 0;
+        if (head_.compare_exchange_strong(empty, mark, std::memory_order_seq_cst, std::memory_order_relaxed)) {
+            parker.park_until(deadline);
+            std::uintptr_t still = mark;
+            if (!head_.compare_exchange_strong(still, 0, std::memory_order_acquire, std::memory_order_relaxed) &&
+                mark != waiting) {
+                // A sender's letter replaced the mark. It is the oldest of them: hold it (and so this lightproc, and
+                // its worker) until that sender is done alerting the worker.
+                take_pushed();
+                for (unsigned spins = 0; taken_->waking.load(std::memory_order_acquire); ++spins) wait_step(spins);
+            }
+        }
+        if (mark == waiting) {
+            waiter_.release(parker);
+        } else {
+            unwatch_word(head_);
+        }
+        if (LetterPtr letter = try_pop()) return letter;
+    }
 }
 
 void Mailbox::close() noexcept {

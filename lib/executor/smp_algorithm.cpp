@@ -1,7 +1,6 @@
 #include "executor/smp_algorithm.hpp"
 
 #include <bastion/executor/detail/proc_core.hpp>
-#include <bastion/executor/detail/wake_slot.hpp>
 
 #include "executor/futex.hpp"
 #include "executor/thread_state.hpp"
@@ -271,15 +270,15 @@ bool SmpAlgorithm::has_ready_fibers() const noexcept {
            self_.inbox_pending.load(std::memory_order_relaxed) || any_signalled();
 }
 
-bool SmpAlgorithm::watch(WakeSlot& slot, Parker& parker) noexcept {
+bool SmpAlgorithm::watch(const std::atomic<std::uintptr_t>& word, std::uintptr_t mark, Parker& parker) noexcept {
     if (watched_count_ == watched_.size()) return false;
-    watched_[watched_count_++] = Watch{&slot, &parker};
+    watched_[watched_count_++] = Watch{&word, mark, &parker};
     return true;
 }
 
-void SmpAlgorithm::unwatch(WakeSlot& slot) noexcept {
+void SmpAlgorithm::unwatch(const std::atomic<std::uintptr_t>& word) noexcept {
     for (std::size_t i = 0; i < watched_count_; ++i) {
-        if (watched_[i].slot == &slot) {
+        if (watched_[i].word == &word) {
             watched_[i] = watched_[--watched_count_];
             return;
         }
@@ -292,7 +291,7 @@ bool SmpAlgorithm::work_visible(bool peers) const noexcept {
 
 bool SmpAlgorithm::any_signalled() const noexcept {
     for (std::size_t i = 0; i < watched_count_; ++i) {
-        if (watched_[i].slot->is_signalled()) return true;
+        if (watched_[i].changed()) return true;
     }
     return false;
 }
@@ -303,7 +302,7 @@ void SmpAlgorithm::wake_signalled() noexcept {
     ProcCoreBase* const leaving = running_ != nullptr ? core_of(running_) : nullptr;
     const Parker* const locked = leaving != nullptr ? &leaving->parker() : nullptr;
     for (std::size_t i = 0; i < watched_count_;) {
-        if (watched_[i].parker == locked || !watched_[i].slot->is_signalled()) {
+        if (watched_[i].parker == locked || !watched_[i].changed()) {
             ++i;
             continue;
         }

@@ -8,6 +8,7 @@
 #include <boost/fiber/scheduler.hpp>
 
 #include <array>
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -17,7 +18,6 @@ namespace bastion::executor::detail {
 
 class Parker;
 class ProcCoreBase;
-class WakeSlot;
 
 /// One per worker thread, installed with `use_scheduling_algorithm`; Boost calls every hook on the worker's own
 /// thread except `notify()`, which any thread may call.
@@ -54,11 +54,11 @@ public:
     bool yield_running() noexcept;
 
     Worker& worker() noexcept { return self_; }
-    /// Watches `slot` for the bound lightproc parked on `parker` (see WakeSlot): once a producer marks it, this
-    /// worker's next pick (or its idle loop) wakes the lightproc. False if it watches too many already.
-    bool watch(WakeSlot& slot, Parker& parker) noexcept;
-    /// Stops watching `slot`, if it still does.
-    void unwatch(WakeSlot& slot) noexcept;
+    /// Watches `word` for the bound lightproc parked on `parker` (see watch_word): once the word holds anything but
+    /// `mark`, this worker's next pick (or its idle loop) wakes the lightproc. False if it watches too many already.
+    bool watch(const std::atomic<std::uintptr_t>& word, std::uintptr_t mark, Parker& parker) noexcept;
+    /// Stops watching `word`, if it still does.
+    void unwatch(const std::atomic<std::uintptr_t>& word) noexcept;
 
 
 private:
@@ -73,10 +73,10 @@ private:
     boost::fibers::context* steal() noexcept;
     bool may_steal(std::chrono::steady_clock::time_point now) const noexcept { return now >= steal_not_before_; }
     void find_stuck_peer() noexcept;
-    /// Work this idle worker should wake for: the pool's (see `work_visible_for`) or a marked watched slot.
+    /// Work this idle worker should wake for: the pool's (see `work_visible_for`) or a watched word that changed.
     bool work_visible(bool peers) const noexcept;
     bool any_signalled() const noexcept;
-    /// Wakes the lightprocs whose watched slots were marked, and stops watching those slots.
+    /// Wakes the lightprocs whose watched words changed, and stops watching those words.
     void wake_signalled() noexcept;
     void snapshot_progress() noexcept;
 
@@ -111,10 +111,12 @@ private:
     std::chrono::steady_clock::time_point steal_not_before_{};
     std::chrono::nanoseconds steal_backoff_{0};
     std::vector<std::uint64_t> peer_progress_;
-    // The slots this worker watches for its bound lightprocs (a few: each pick looks at all of them).
+    // The words this worker watches for its bound lightprocs (a few: each pick looks at all of them).
     struct Watch {
-        WakeSlot* slot;
+        const std::atomic<std::uintptr_t>* word;
+        std::uintptr_t mark;  // what the word holds until a producer changes it
         Parker* parker;
+        bool changed() const noexcept { return word->load(std::memory_order_acquire) != mark; }
     };
     std::array<Watch, 16> watched_{};
     std::size_t watched_count_ = 0;

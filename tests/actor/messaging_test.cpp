@@ -9,13 +9,16 @@
 
 #include <doctest/doctest.h>
 
+#include <array>
 #include <atomic>
 #include <future>
 #include <memory>
+#include <optional>
 #include <random>
 #include <string>
 #include <string_view>
 #include <thread>
+#include <utility>
 #include <vector>
 
 using namespace bastion;
@@ -458,6 +461,70 @@ TEST_CASE("tell ping-pong across two workers loses no wake-up (200k round trips,
     auto trips = done.get_future();
     REQUIRE(trips.wait_for(60s) == std::future_status::ready);
     CHECK(trips.get() == 200000);
+}
+
+// A waiting receiver puts its mark in its mailbox's head; the one sender whose letter replaces it wakes the receiver.
+TEST_CASE("bound receivers fed by three senders at once get every letter once, in order per sender, and stop") {
+    constexpr int per_sender = 20000;
+    constexpr int senders = 3;
+    struct Tally {
+        std::atomic<int> received{0};
+        std::atomic<bool> in_order{true};
+    };
+    auto tallies = std::make_shared<std::array<Tally, 2>>();
+    std::atomic<int> stopped_waiting{0};
+    auto receiver_on = [&](std::uint32_t worker) {
+        return Bastion::children([&, worker, tallies](Children c) {
+                   return c.with_worker(worker).with_exec([&, worker, tallies](BastionContext ctx) -> Exec {
+                       Tally& tally = (*tallies)[worker];
+                       std::array<int, senders> next{};
+                       try {
+                           for (;;) {
+                               SignedMessage m = ctx.recv();
+                               const auto [from, seq] = *m.msg().downcast_ref<std::pair<int, int>>();
+                               if (seq != next[from]++) tally.in_order.store(false);
+                               tally.received.fetch_add(1);
+                           }
+                       } catch (const executor::ProcCancelled&) {
+                           stopped_waiting.fetch_add(1);  // the stop found it waiting (watched by its worker)
+                           throw;
+                       }
+                   });
+               })
+            .expect("children")
+            .elems()
+            .at(0);
+    };
+    std::optional<RunningSystem> system{std::in_place, Config{}.hide_backtraces().with_workers(2)};
+    const std::array<ChildRef, 2> receivers{receiver_on(0), receiver_on(1)};
+    std::atomic<int> refused{0};
+    auto send_all = [&](int from) {
+        for (int seq = 0; seq < per_sender; ++seq) {
+            for (const ChildRef& receiver : receivers) {
+                if (receiver.tell_anonymously(std::pair{from, seq}).is_err()) refused.fetch_add(1);
+            }
+        }
+    };
+    for (std::uint32_t worker = 0; worker < 2; ++worker) {
+        Bastion::children([&, worker](Children c) {
+            return c.with_worker(worker).with_exec([&, worker](BastionContext) -> Exec {
+                send_all(static_cast<int>(worker));
+                return Ok();
+            });
+        }).expect("children");
+    }
+    send_all(2);  // and this thread
+    REQUIRE(wait_until("every letter received", [&] {
+        return (*tallies)[0].received.load() == senders * per_sender &&
+               (*tallies)[1].received.load() == senders * per_sender;
+    }));
+    CHECK(refused.load() == 0);
+    CHECK((*tallies)[0].in_order.load());
+    CHECK((*tallies)[1].in_order.load());
+    auto stopping = std::async(std::launch::async, [&] { system.reset(); });
+    REQUIRE(stopping.wait_for(10s) == std::future_status::ready);
+    CHECK(stopped_waiting.load() == 2);
+    CHECK((*tallies)[0].received.load() == senders * per_sender);  // nothing arrived twice
 }
 
 // A bound actor's worker watches the mailboxes its waiting actors wait on (a few at a time) and wakes them itself.

@@ -46,6 +46,9 @@ public:
     // Delivered through a dispatcher or distributor: counted in its receiver's backlog while it waits, and handed to a
     // sibling of its receiver rather than dropped if that receiver stops for good first (lib/actor/route.hpp).
     bool routed = false;
+    // Set while the sender whose letter took its receiver's "waiting" mark still alerts the receiver's worker: the
+    // receiver holds on to the letter (and so lives on) until it clears (detail/mailbox.hpp).
+    std::atomic<bool> waking{false};
     const std::type_info* type;
     RefAddr sign;
     std::shared_ptr<AnswerState> answer;  // asks only: where the reply goes

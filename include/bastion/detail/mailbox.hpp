@@ -13,12 +13,19 @@
 
 namespace bastion::detail {
 
-/// An intrusive MPSC queue plus the receiver's wake slot and a closed flag.
+/// An intrusive MPSC queue whose head also says whether the receiver waits, plus a closed flag.
 ///
 /// Senders push onto a stack with one compare-exchange; the receiver takes the whole stack with one exchange when its
 /// own list runs dry, and reverses it into that list, oldest first. So letters come out in the order they were
 /// pushed, and a letter that arrives alone costs the receiver one exchange: there is no stub to link back in (a
 /// Vyukov queue relinks it on every pop that empties the queue, moving the senders' line to the receiver and back).
+///
+/// A receiver that finds the mailbox empty puts its "waiting" mark in the empty head before it parks, as CAF's inbox
+/// does: the sender whose compare-exchange replaces the mark both delivers and learns it must wake the receiver, and
+/// no other sender looks for a waiter at all. A receiver bound to a worker marks the head with its worker's mark
+/// (executor::detail::watch_word), so the worker, watching the head, wakes it: a hop across cores moves the head's
+/// line and the letter, nothing else of the receiver's, unless its worker sleeps. Otherwise the mark sends the sender
+/// to the parker the receiver left in its wake slot.
 ///
 /// Once closed, `push` hands the letter back, so a send to a stopped actor returns its message; letters already inside
 /// are dropped (asks among them resolve to an error). A send that races with the close is either handed back or
@@ -53,11 +60,18 @@ public:
     bool is_closed() const noexcept { return closed_.load(std::memory_order_acquire); }
 
 private:
+    /// Moves the senders' stack to the receiver's (empty) list, oldest first.
+    void take_pushed() noexcept;
+    /// Wakes the receiver whose `mark` the letter `delivered` replaced.
+    void wake(std::uintptr_t mark, Letter& delivered) noexcept;
     LetterPtr drain_if_closed(Letter* own) noexcept;
 
-    alignas(64) std::atomic<Letter*> pushed_{nullptr};  // the senders' stack, newest first
+    // The head: 0 (empty), the newest letter of the senders' stack, or the waiting receiver's mark: `waiting` alone (it
+    // parks on waiter_) or with its worker's mark (its worker watches the head).
+    static constexpr std::uintptr_t waiting = 1;
+    alignas(64) std::atomic<std::uintptr_t> head_{0};
     std::atomic<bool> closed_{false};
-    alignas(64) Letter* taken_ = nullptr;  // the receiver's list, taken from pushed_, oldest first
+    alignas(64) Letter* taken_ = nullptr;  // the receiver's list, taken from the head, oldest first
     executor::detail::WakeSlot waiter_;
     std::mutex drain_lock_;
 };

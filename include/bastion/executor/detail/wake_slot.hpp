@@ -3,6 +3,7 @@
 
 #include <bastion/executor/detail/parker.hpp>
 #include <bastion/executor/detail/proc_core.hpp>
+#include <bastion/executor/detail/watched_word.hpp>
 #include <bastion/executor/proc_state.hpp>
 
 #include <atomic>
@@ -21,11 +22,15 @@ namespace bastion::executor::detail {
 /// the other side's later read sees it, so one of the two always sees the other. (A seq_cst RMW is one locked
 /// instruction on x86; the fence it replaces was a second, slower one on every send.)
 ///
-/// A lightproc bound to a worker arms the slot with its worker instead of its parker, when the worker has room to
-/// watch it: the producer then only marks the slot signalled (the line it was writing anyway), and the worker, which
-/// looks at the slots it watches whenever it picks or idles, wakes the lightproc itself. A wake-up across cores then
-/// moves the slot's line and nothing else of the receiver's (its parker, its context, its worker's remote queue),
-/// unless the worker sleeps: then the producer wakes the worker.
+/// A lightproc bound to a worker arms the slot with its worker's mark instead of its parker, when the worker has room
+/// to watch it (see watch_word): the producer then only marks the slot signalled (the line it was writing anyway), and
+/// the worker wakes the lightproc itself. A wake-up across cores then moves the slot's line and nothing else of the
+/// receiver's (its parker, its context, its worker's remote queue), unless the worker sleeps: then the producer wakes
+/// the worker.
+///
+/// A structure that keeps its own "waiting" mark in a word it already shares with producers (a mailbox's head) uses
+/// the slot for its parker only: `hold`, then publish the mark with a seq_cst read-modify-write, park, and `release`;
+/// the producer that takes the mark calls `wake`.
 class WakeSlot {
 public:
     /// Waits, as the one waiter, until `ready()` holds (true) or `deadline` passes (false); `ready` may take what it
@@ -58,7 +63,7 @@ public:
             // seq_cst: the worker publishes "parking" and then looks at its slots; we mark, then look at the worker.
             // `alerting` holds the waiter's disarm (and so its executor's end) until we are done with the worker.
             if (slot_.compare_exchange_strong(armed, armed | signalled | alerting, std::memory_order_seq_cst)) {
-                alert_watcher(armed & ~tag_bits);
+                alert_watcher(armed);
                 slot_.fetch_and(~alerting, std::memory_order_release);
             }
             return;
@@ -68,12 +73,16 @@ public:
         slot_.store(empty, std::memory_order_release);
     }
 
-    /// For the watching worker: whether a producer marked the slot.
-    bool is_signalled() const noexcept { return (slot_.load(std::memory_order_acquire) & signalled) != 0; }
+    /// Leaves `parker` for the producer, before the waiter publishes its own mark with a seq_cst read-modify-write.
+    void hold(Parker& parker) noexcept {
+        slot_.store(reinterpret_cast<std::uintptr_t>(&parker), std::memory_order_relaxed);
+    }
+    /// Takes back the parker `hold` left, once the waiter runs again (waits out a producer still waking it).
+    void release(Parker& parker) noexcept { disarm(parker); }
 
 private:
     void arm(Parker& parker, bool bound) noexcept {
-        std::uintptr_t token = bound ? watch(*this, parker) : empty;
+        std::uintptr_t token = bound ? watch_word(slot_, watched, parker) : empty;
         if (token == empty) token = reinterpret_cast<std::uintptr_t>(&parker);
         slot_.store(token, std::memory_order_relaxed);
         std::atomic_thread_fence(std::memory_order_seq_cst);
@@ -89,7 +98,7 @@ private:
                 !slot_.compare_exchange_strong(expected, empty, std::memory_order_acq_rel)) {
                 settle_watched();
             }
-            unwatch(*this);
+            unwatch_word(slot_);
             return;
         }
         // Woken by a producer, the slot is already empty (or about to be): no need to claim it.
@@ -101,22 +110,15 @@ private:
     void settle() const noexcept;
     /// Empties a watched slot once no producer is alerting its worker.
     void settle_watched() noexcept;
-    /// Asks the calling lightproc's worker to watch this slot for it; the slot's token, or `empty` if it cannot.
-    static std::uintptr_t watch(WakeSlot& slot, Parker& parker) noexcept;
-    /// Stops the calling lightproc's worker watching this slot (if it still does).
-    static void unwatch(WakeSlot& slot) noexcept;
-    /// Makes sure the worker (named by a token without its tags) will look at its slots: wakes it if it sleeps.
-    static void alert_watcher(std::uintptr_t worker) noexcept;
 
-    // The slot: empty, busy (a producer is waking the parker), a parker's address, or a watching worker's address
-    // (64-byte aligned) tagged `watched`, then also `signalled` once a producer marked it, and `alerting` while that
+    // The slot: empty, busy (a producer is waking the parker), a parker's address, or a watching worker's mark
+    // (watch_word's, tagged `watched`), then also `signalled` once a producer marked it, and `alerting` while that
     // producer still looks at the worker.
     static constexpr std::uintptr_t empty = 0;
     static constexpr std::uintptr_t busy = 1;
     static constexpr std::uintptr_t watched = 2;
     static constexpr std::uintptr_t signalled = 4;
     static constexpr std::uintptr_t alerting = 8;
-    static constexpr std::uintptr_t tag_bits = watched | signalled | alerting;
     std::atomic<std::uintptr_t> slot_{empty};
 };
 
