@@ -8,6 +8,7 @@
 #include <bastion/child_ref.hpp>
 #include <bastion/children_ref.hpp>
 #include <bastion/detail/send.hpp>
+#include <bastion/detail/signature_stash.hpp>
 #include <bastion/dispatcher.hpp>
 #include <bastion/errors.hpp>
 #include <bastion/executor/proc_handle.hpp>
@@ -65,12 +66,12 @@ public:
     /// Rust: `tell`.
     template <class M>
     Result<void, detail::Payload<M>> tell(const RefAddr& to, M&& msg) const {
-        return detail::tell(to.cell(), signature(), std::forward<M>(msg));
+        return detail::tell(to.cell(), signatures_.take(signature()), std::forward<M>(msg));
     }
     /// Asks `to`, signed with this actor's address. Rust: `ask`.
     template <class M>
     Result<Answer, detail::Payload<M>> ask(const RefAddr& to, M&& msg) const {
-        return detail::ask(to.cell(), signature(), std::forward<M>(msg));
+        return detail::ask(to.cell(), signatures_.take(signature()), std::forward<M>(msg));
     }
 
     /// Tells `msg` to `to` after `delay` (a timer: nothing waits meanwhile). Cancel the returned handle to call it
@@ -122,6 +123,7 @@ private:
     ChildRef current_;
     ChildrenRef parent_;
     std::optional<SupervisorRef> supervisor_;
+    mutable detail::SignatureStash signatures_;  // what tell and ask sign with
 };
 
 }  // namespace bastion

@@ -285,6 +285,58 @@ TEST_CASE("ctx.tell signs with the sender; a reply to that signature comes back 
     CHECK(log.wait_count("ok", 1));
 }
 
+// Signing draws on copies of the address made a batch at a time (detail/signature_stash.hpp); they must name the
+// actor the context names now, whoever sends.
+TEST_CASE("every tell and ask is signed with the context's actor: many in a row, from a copy elsewhere, after assignment") {
+    RunningSystem system;
+    // Answers every ask and echoes every tell with the signer's path.
+    ChildRef probe = spawn_one([](BastionContext ctx) -> Exec {
+        for (;;) {
+            SignedMessage m = ctx.recv();
+            const std::string signer = m.signature().path().to_string();
+            if (auto sender = m.msg().take_sender()) {
+                (void)std::move(*sender).reply(signer);
+            } else if (const auto* reply_to = m.msg().downcast_ref<RefAddr>()) {
+                (void)ctx.tell(*reply_to, signer);
+            }
+        }
+    });
+    ChildRef other = spawn_one([](BastionContext ctx) -> Exec {
+        for (;;) (void)ctx.recv();
+    });
+    std::promise<std::vector<std::string>> seen;
+    Bastion::children([&](Children c) {
+        return c.with_exec([&](BastionContext ctx) -> Exec {
+            std::vector<std::string> signers;
+            auto ask_signer = [&](const BastionContext& from) {
+                return *from.ask(probe.addr(), 0).expect("ask").get().msg().downcast_ref<std::string>();
+            };
+            for (int i = 0; i < 20; ++i) signers.push_back(ask_signer(ctx));  // more than a batch
+            // A copy used by another lightproc signs as this actor too.
+            BastionContext copy = ctx;
+            signers.push_back(executor::run([&] { return ask_signer(copy); }));
+            // A context made for another actor signs as it; assigned this one's, as this one.
+            BastionContext assigned{other, ctx.parent(), std::nullopt};
+            for (int i = 0; i < 3; ++i) signers.push_back(ask_signer(assigned));
+            assigned = ctx;
+            signers.push_back(ask_signer(assigned));
+            // Tells too: the probe tells the signer's path back.
+            (void)assigned.tell(probe.addr(), ctx.signature());
+            signers.push_back(*ctx.recv().msg().downcast_ref<std::string>());
+            seen.set_value(std::move(signers));
+            return Ok();
+        });
+    }).expect("children");
+    auto future = seen.get_future();
+    REQUIRE(future.wait_for(10s) == std::future_status::ready);
+    const std::vector<std::string> signers = future.get();
+    REQUIRE(signers.size() == 26);
+    const std::string self = signers[0];
+    CHECK(self != other.path().to_string());
+    for (int i : {0, 19, 20, 24, 25}) CHECK(signers[i] == self);
+    for (int i : {21, 22, 23}) CHECK(signers[i] == other.path().to_string());
+}
+
 TEST_CASE("death watch: a monitor is told once the actor stops for good, not when it restarts") {
     RunningSystem system;
     Log log;

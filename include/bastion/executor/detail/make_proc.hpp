@@ -44,6 +44,7 @@ MadeProc<ProcResultOf<F>> make_proc(F&& fn, ProcStack stack, StackPool& pool) {
     }
     auto context = boost::fibers::make_worker_context(boost::fibers::launch::post,
                                                       ProcStackAllocator{pool, top, reserve}, &proc_entry);
+    core->stack_floor = static_cast<char*>(top) - pool.usable_bytes();
     core->bind(context.get());
     return {std::move(context), core};
 }

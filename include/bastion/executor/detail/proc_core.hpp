@@ -98,6 +98,15 @@ public:
     std::uint32_t home = unbound;
     static constexpr std::uint32_t unbound = ~std::uint32_t{0};
 
+    /// The lowest address of the lightproc's stack; the core sits at its top. Set by make_proc.
+    const void* stack_floor = nullptr;
+    /// Whether the calling code runs on this lightproc's stack (one lightproc runs on a stack at a time): a check
+    /// that reads no thread-local.
+    bool runs_here() const noexcept {
+        const auto frame = reinterpret_cast<std::uintptr_t>(__builtin_frame_address(0));
+        return reinterpret_cast<std::uintptr_t>(stack_floor) <= frame && frame < reinterpret_cast<std::uintptr_t>(this);
+    }
+
     // Membership in an executor's registry of live lightprocs (for cancel-all at shutdown).
     ProcRegistry* registry = nullptr;
     unsigned registry_shard = 0;
