@@ -1,4 +1,7 @@
+#include <bastion/executor/detail/proc_core.hpp>
 #include <bastion/prelude.hpp>
+
+#include "support/wait.hpp"
 
 #include <doctest/doctest.h>
 
@@ -6,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <csignal>
 #include <cstdint>
 #include <cstdlib>
@@ -135,4 +139,30 @@ TEST_CASE("lightprocs spawned together have their stacks staggered within a page
     for (auto& handle : handles) offsets.insert(handle.get().value());
     CHECK(offsets.size() >= 4);
 }
+}
+
+// What lets an actor's signing stash (detail/signature_stash.hpp) tell its own lightproc from anyone else.
+TEST_CASE("a lightproc's core knows when the caller runs on its stack: deep in it, not from another lightproc or thread") {
+    Executor ex{ExecutorConfig{.workers = 2}};
+    std::atomic<const executor::detail::ProcCoreBase*> first{nullptr};
+    std::atomic<bool> release{false};
+    auto holder = ex.spawn([&] {
+        const executor::detail::ProcCoreBase* me = executor::detail::current_core();
+        const bool here = me->runs_here();
+        const bool deep = [&] {
+            volatile char padding[8192];  // a frame 8 KiB down the stack
+            padding[0] = 1;
+            return me->runs_here() && padding[0] == 1;
+        }();
+        first.store(me);
+        while (!release.load()) executor::this_proc::yield_now();  // keeps its stack while the others look
+        return here && deep;
+    });
+    REQUIRE(bastion::test::wait_until("the first lightproc to start", [&] { return first.load() != nullptr; }));
+    const bool from_other = *ex.spawn([&] { return first.load()->runs_here(); }).get();
+    const bool from_thread = first.load()->runs_here();
+    release.store(true);
+    CHECK(*holder.get());
+    CHECK_FALSE(from_other);
+    CHECK_FALSE(from_thread);
 }
