@@ -41,7 +41,9 @@ public:
     Outcome wait_until(std::chrono::steady_clock::time_point deadline);
     LetterPtr take_reply() noexcept { return std::move(reply_); }
 
-    const RefAddr& replier() const noexcept { return replier_; }
+    /// The replier's address, for the one reply to sign with: moved out, so the replier's core does not write its
+    /// count (the asker copied it there, and releases the reply's copy).
+    RefAddr take_replier() noexcept { return std::move(replier_); }
 
 private:
     static constexpr unsigned replied = 1, abandoned = 2, forgotten = 4;
@@ -73,7 +75,7 @@ public:
     template <class M>
     Result<void, detail::Payload<M>> reply(M&& msg) && {
         auto state = std::move(state_);
-        auto letter = detail::make_letter(detail::MessageKind::Tell, state->replier(), std::forward<M>(msg));
+        auto letter = detail::make_letter(detail::MessageKind::Tell, state->take_replier(), std::forward<M>(msg));
         if (auto back = state->fulfil(std::move(letter))) {
             return Err(detail::reclaim<detail::Payload<M>>(std::move(back)));
         }
