@@ -79,11 +79,15 @@ LetterPtr Mailbox::pop_until(std::chrono::steady_clock::time_point deadline) {
         std::uintptr_t empty = 0;
         if (head_.compare_exchange_strong(empty, mark, std::memory_order_seq_cst, std::memory_order_relaxed)) {
             parker.park_until(deadline);
-            // Unbound, it usually runs where its sender did, and the head's line is here: look before claiming it.
-            std::uintptr_t still = mark == waiting ? head_.load(std::memory_order_relaxed) : mark;
-            if ((still != mark ||
-                 !head_.compare_exchange_strong(still, 0, std::memory_order_acquire, std::memory_order_relaxed)) &&
-                mark != waiting) {
+            std::uintptr_t still = mark;
+            if (mark == waiting) {
+                // Unbound, it usually runs where its sender did, and the head's line is here: look before claiming it
+                // back (a compare-exchange that fails still costs a locked instruction).
+                still = head_.load(std::memory_order_relaxed);
+                if (still == mark) {
+                    head_.compare_exchange_strong(still, 0, std::memory_order_acquire, std::memory_order_relaxed);
+                }
+            } else if (!head_.compare_exchange_strong(still, 0, std::memory_order_acquire, std::memory_order_relaxed)) {
                 // A sender's letter replaced the mark. It is the oldest of them: hold it (and so this lightproc, and
                 // its worker) until that sender is done alerting the worker.
                 take_pushed();
