@@ -31,15 +31,16 @@ configure() {
   fi
 }
 
+# Each phase says when it starts (seconds since the script began): CI must finish within 30 minutes.
 run_suite() {
   local dir=$1; shift
-  echo "== $dir: build"
+  echo "== $dir: build (at ${SECONDS} s)"
   if ! ninja -C "$dir"; then
     echo "test.sh: build in $dir failed"
     failures=1
     return
   fi
-  echo "== $dir: test"
+  echo "== $dir: test (at ${SECONDS} s)"
   meson test -C "$dir" --print-errorlogs "$@" || failures=1
 }
 
@@ -59,9 +60,11 @@ fi
 # The peers' smoke run reuses the optimized build (its benchmarks are built already); figures mean nothing.
 peers_smoke=skipped
 if [ "$peers" = 1 ]; then
-  echo "== peers: smoke"
+  echo "== peers: smoke (at ${SECONDS} s)"
   if benchmarks/peers/run.py --smoke --build-dir build; then peers_smoke=ok; else peers_smoke=failed; fi
 fi
+
+echo "== done (at ${SECONDS} s)"
 
 # One closing line over every test run above, from meson's own logs (and the peers' smoke run, as one test).
 PEERS_SMOKE=$peers_smoke python3 - build $( [ "$sanitize" = 1 ] && echo build-asan ) <<'PY'
