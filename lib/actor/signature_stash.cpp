@@ -1,9 +1,5 @@
 #include <bastion/detail/signature_stash.hpp>
 
-#include <bastion/executor/detail/proc_core.hpp>
-
-#include <utility>
-
 namespace bastion::detail {
 
 SignatureStash::SignatureStash() noexcept : owner_{executor::detail::current_core()} {}
@@ -13,8 +9,6 @@ SignatureStash& SignatureStash::operator=(const SignatureStash&) noexcept {
     copies_.reset();
     return *this;
 }
-
-SignatureStash::~SignatureStash() = default;
 
 void SignatureStash::refill(const RefAddr& self) {
     if (copies_ == nullptr) copies_ = std::make_unique<Copies>();

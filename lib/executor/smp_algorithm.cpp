@@ -207,7 +207,7 @@ context* SmpAlgorithm::pick_next() noexcept {
     if (main_ != nullptr) return run(std::exchange(main_, nullptr));
     const std::uint64_t pick = ++picks_;
     self_.progress.store(pick, std::memory_order_relaxed);
-    if (watched_count_ != 0) wake_signalled();
+    if (watched_count_ != 0) wake_watched_changed();
     // Boost resumes what this returns, or the dispatcher if it is null: what ran last is the one asking.
     const bool from_dispatcher = running_ != nullptr && running_ == dispatcher_context_;
     if (self_.inbox_pending.load(std::memory_order_relaxed)) pool_.take_inbox(index_, bound_);
@@ -267,7 +267,7 @@ context* SmpAlgorithm::steal() noexcept {
 bool SmpAlgorithm::has_ready_fibers() const noexcept {
     return main_ != nullptr || !bound_.empty() || self_.handoff.load(std::memory_order_relaxed) != 0 ||
            self_.yielded.load(std::memory_order_relaxed) != nullptr || self_.stealable.load(std::memory_order_relaxed) ||
-           self_.inbox_pending.load(std::memory_order_relaxed) || any_signalled();
+           self_.inbox_pending.load(std::memory_order_relaxed) || any_watched_changed();
 }
 
 bool SmpAlgorithm::watch(const std::atomic<std::uintptr_t>& word, std::uintptr_t mark, Parker& parker) noexcept {
@@ -286,17 +286,17 @@ void SmpAlgorithm::unwatch(const std::atomic<std::uintptr_t>& word) noexcept {
 }
 
 bool SmpAlgorithm::work_visible(bool peers) const noexcept {
-    return pool_.work_visible_for(index_, peers) || any_signalled();
+    return pool_.work_visible_for(index_, peers) || any_watched_changed();
 }
 
-bool SmpAlgorithm::any_signalled() const noexcept {
+bool SmpAlgorithm::any_watched_changed() const noexcept {
     for (std::size_t i = 0; i < watched_count_; ++i) {
         if (watched_[i].changed()) return true;
     }
     return false;
 }
 
-void SmpAlgorithm::wake_signalled() noexcept {
+void SmpAlgorithm::wake_watched_changed() noexcept {
     // The lightproc switching away may hold its parker's lock until the switch (Boost releases it after): its own
     // wake-up waits for a later pick, at the latest the dispatcher's.
     ProcCoreBase* const leaving = running_ != nullptr ? core_of(running_) : nullptr;

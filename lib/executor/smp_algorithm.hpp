@@ -75,9 +75,9 @@ private:
     void find_stuck_peer() noexcept;
     /// Work this idle worker should wake for: the pool's (see `work_visible_for`) or a watched word that changed.
     bool work_visible(bool peers) const noexcept;
-    bool any_signalled() const noexcept;
+    bool any_watched_changed() const noexcept;
     /// Wakes the lightprocs whose watched words changed, and stops watching those words.
-    void wake_signalled() noexcept;
+    void wake_watched_changed() noexcept;
     void snapshot_progress() noexcept;
 
     WorkerPool& pool_;

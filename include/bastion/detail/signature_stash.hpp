@@ -27,7 +27,6 @@ public:
     SignatureStash(const SignatureStash&) noexcept : SignatureStash{} {}
     /// Empties the stash (the context it belongs to now names another actor) and gives it to the calling lightproc.
     SignatureStash& operator=(const SignatureStash&) noexcept;
-    ~SignatureStash();
 
     /// A copy of `self` (the address of the actor whose context holds the stash).
     RefAddr take(const RefAddr& self) {

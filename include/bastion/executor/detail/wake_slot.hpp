@@ -119,6 +119,7 @@ private:
     static constexpr std::uintptr_t watched = 2;
     static constexpr std::uintptr_t signalled = 4;
     static constexpr std::uintptr_t alerting = 8;
+    static_assert((watched | signalled | alerting) <= watch_tag_bits, "a worker's mark leaves room for these tags only");
     std::atomic<std::uintptr_t> slot_{empty};
 };
 
