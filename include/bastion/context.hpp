@@ -50,10 +50,15 @@ public:
     const std::optional<SupervisorRef>& supervisor() const noexcept { return supervisor_; }
 
     /// Waits for the next message. Rust: `ctx.recv().await?`.
+    ///
+    /// Every receive (this, `try_recv`, `try_recv_timeout`) is a cancellation point, whether or not a message is
+    /// waiting: once the actor is stopped, killed or restarted, it throws ProcCancelled before taking anything, so
+    /// unread messages stay in the mailbox. After 128 receives in a row that did not wait, a receive first yields
+    /// to the worker's other actors (its fairness budget), so a busy actor neither starves them nor outlives a stop.
     SignedMessage recv() const;
-    /// The next message if one is waiting, without waiting. Rust: `try_recv`.
+    /// The next message if one is waiting, without waiting. A receive point (see `recv`). Rust: `try_recv`.
     std::optional<SignedMessage> try_recv() const;
-    /// Waits at most `timeout`. Rust: `try_recv_timeout`.
+    /// Waits at most `timeout`. A receive point (see `recv`). Rust: `try_recv_timeout`.
     template <class Rep, class Period>
     Result<SignedMessage, ReceiveError> try_recv_timeout(std::chrono::duration<Rep, Period> timeout) const {
         return recv_for(std::chrono::ceil<std::chrono::nanoseconds>(timeout));

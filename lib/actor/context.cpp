@@ -15,6 +15,7 @@ SignedMessage BastionContext::recv() const {
 
 std::optional<SignedMessage> BastionContext::try_recv() const {
     detail::ActorCell& cell = *current_.cell();
+    cell.mailbox.receive_point();  // a polling loop yields and sees its stop too
     if (auto letter = cell.mailbox.try_pop()) {
         if (letter->routed) detail::settle_routed(current_.cell(), *letter);
         return SignedMessage{std::move(letter)};

@@ -2,6 +2,7 @@
 
 #include <bastion/executor/detail/proc_core.hpp>
 #include <bastion/executor/detail/watched_word.hpp>
+#include <bastion/executor/this_proc.hpp>
 
 #include "executor/spinlock.hpp"
 
@@ -60,9 +61,25 @@ LetterPtr Mailbox::try_pop() noexcept {
     return LetterPtr{oldest};
 }
 
+void Mailbox::receive_point() {
+    using executor::detail::ProcCoreBase;
+    if (++unwaited_receives_ >= receive_budget) {
+        unwaited_receives_ = 0;
+        if (executor::detail::current_core() != nullptr) executor::this_proc::yield_now();  // a cancellation point too
+        return;
+    }
+    // The global count first: while no cancellation is in flight anywhere, the core's cache line is not read.
+    if (ProcCoreBase::any_cancel_in_flight()) {
+        ProcCoreBase* const core = executor::detail::current_core();
+        if (core != nullptr && core->cancel_requested()) throw executor::ProcCancelled{};
+    }
+}
+
 LetterPtr Mailbox::pop_until(std::chrono::steady_clock::time_point deadline) {
     using namespace executor::detail;
+    receive_point();
     if (LetterPtr letter = try_pop()) return letter;
+    unwaited_receives_ = 0;  // it waits, or finds its deadline passed: either way its worker is not held
     ProcCoreBase* const core = current_core();  // once: it reads a thread-local
     Parker& parker = parker_of(core);
     const bool bound = core != nullptr && core->home != ProcCoreBase::unbound;

@@ -45,9 +45,20 @@ public:
     /// Receiver only. The oldest letter, or null if there is none.
     LetterPtr try_pop() noexcept;
 
-    /// Receiver only. Waits until a letter arrives or the deadline passes (then null). From a lightproc that is
-    /// cancelled meanwhile, throws ProcCancelled.
+    /// Receiver only, from a lightproc: a receive point. A cancelled lightproc throws ProcCancelled here, before
+    /// anything is taken, so its unread letters stay for its next run. Every `receive_budget`-th receive point in a row
+    /// that did not wait yields to the worker's other lightprocs first: a receiver whose mailbox never runs dry (it
+    /// tells itself its next step, or a thread floods it) cannot starve its worker. From a plain thread, nothing.
+    void receive_point();
+
+    /// Receiver only. A receive point, then the oldest letter, waiting until one arrives or the deadline passes (then
+    /// null). From a lightproc that is cancelled meanwhile, throws ProcCancelled.
     LetterPtr pop_until(std::chrono::steady_clock::time_point deadline);
+
+    /// Receive points in a row without a wait, after which a receiver yields: as Tokio's coop budget (128 operations
+    /// per task tick); a yield with nothing else ready costs about 15 ns, so the budget costs well under 1 % of a
+    /// receive even in the busiest loop.
+    static constexpr std::uint32_t receive_budget = 128;
 
     /// Refuses every later push and drops what is inside. Idempotent. Only once the receiver has stopped receiving.
     void close() noexcept;
@@ -72,6 +83,7 @@ private:
     alignas(64) std::atomic<std::uintptr_t> head_{0};
     std::atomic<bool> closed_{false};
     alignas(64) Letter* taken_ = nullptr;  // the receiver's list, taken from the head, oldest first
+    std::uint32_t unwaited_receives_ = 0;  // receive points since the receiver last waited or yielded
     executor::detail::WakeSlot waiter_;
     std::mutex drain_lock_;
 };

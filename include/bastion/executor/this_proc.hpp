@@ -11,6 +11,10 @@ namespace bastion::executor::this_proc {
 /// Lets every other ready lightproc of this worker run before the caller continues (it goes to the back of the
 /// line, where an idle worker may also steal it). Prefer it to `boost::this_fiber::yield()`, which the scheduler
 /// cannot tell from a wake-up. On a plain thread, yields to that thread's other fibers.
+///
+/// A cancellation point: throws ProcCancelled if the calling lightproc has been asked to stop. Lightprocs run on
+/// fibers and cannot be pre-empted: a loop that computes without receiving, sleeping or doing IO keeps its worker
+/// and ignores stops until it calls this (a call costs about 15 ns when nothing else is ready).
 void yield_now();
 
 /// Suspends the calling lightproc (or blocks the thread) until `deadline`. Throws ProcCancelled if the lightproc is
