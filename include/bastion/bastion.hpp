@@ -43,9 +43,11 @@ public:
     /// thread, not from an actor. Returns at once if there is no system. Rust: `block_until_stopped`.
     static void block_until_stopped();
 
-    /// Adds a top-level supervisor. Err if `init` was not called. Rust: `supervisor`.
+    /// Adds a top-level supervisor. Err before `init` and once the system has stopped (a stopped system runs
+    /// nothing new). Rust: `supervisor`.
     static Result<SupervisorRef, void> supervisor(detail::SupervisorInit init);
-    /// Adds a children group under the root supervisor. Err if `init` was not called. Rust: `children`.
+    /// Adds a children group under the root supervisor. Err before `init` and once the system has stopped.
+    /// Rust: `children`.
     static Result<ChildrenRef, void> children(detail::ChildrenInit init);
     /// A group of one actor running `exec`. Rust: `spawn`.
     template <class F>

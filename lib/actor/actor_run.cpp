@@ -23,6 +23,8 @@ void ActorRun::operator()() {
     // As upstream, after_start runs once the actor is a member of its dispatchers and distributors.
     join_routes(cell_, *group_);
     callback("after_start", [](const Callbacks& c) { c.after_start(); });
+    // Start order: the supervisor starts the next unit once this one has begun.
+    supervisor_->post(UnitStarted{cell_, nullptr, incarnation_});
 
     std::optional<SupervisorRef> supervisor;
     if (!supervisor_->parent.expired()) supervisor.emplace(supervisor_);

@@ -31,7 +31,19 @@ void request_stop(StopMode mode) {
         std::lock_guard guard{system->lock};
         started = system->started;
     }
-    if (!started || !system->root->post(StopSelf{mode})) system->on_stopped();
+    if (started && system->root->post(StopSelf{mode})) return;
+    // Never started (or ended already): nothing it holds will run, so nothing may take sends.
+    system->root->finished.store(true, std::memory_order_release);
+    for (const Element& element : system->root->elements()) terminate_element(element, ExitReason::Stopped);
+    system->on_stopped();
+}
+
+// The running (or not yet started) system; null before init and once it has stopped.
+std::shared_ptr<System> live_system() {
+    auto system = current_system();
+    if (!system) return nullptr;
+    std::lock_guard guard{system->lock};
+    return system->stopped ? nullptr : system;
 }
 
 }  // namespace
@@ -92,18 +104,18 @@ void Bastion::block_until_stopped() {
 }
 
 Result<SupervisorRef, void> Bastion::supervisor(detail::SupervisorInit init) {
-    auto system = detail::current_system();
+    auto system = detail::live_system();
     if (!system) return Err();
     auto cell = detail::make_supervisor(system->root, BastionPath::root(), init);
-    system->root->add(cell);
+    if (!system->root->add(cell)) return Err();
     return Ok(SupervisorRef{std::move(cell)});
 }
 
 Result<ChildrenRef, void> Bastion::children(detail::ChildrenInit init) {
-    auto system = detail::current_system();
+    auto system = detail::live_system();
     if (!system) return Err();
     auto group = detail::make_group(system->root, init);
-    system->root->add(group);
+    if (!system->root->add(group)) return Err();
     return Ok(ChildrenRef{std::move(group)});
 }
 

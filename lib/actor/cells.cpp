@@ -34,13 +34,42 @@ void GroupCell::set_elements(Elements elements) {
     elements_.swap(next);
 }
 
-void SupervisorCell::add(Element element) {
+bool SupervisorCell::add(Element element) {
+    bool ended = false;
     {
         std::lock_guard lock{lock_};
-        elements_.push_back(element);
-        if (!deployed_) return;
+        ended = finished.load(std::memory_order_acquire);
+        if (!ended) {
+            elements_.push_back(element);
+            if (!deployed_) return true;
+        }
     }
-    post(Deploy{std::move(element)});
+    if (!ended && post(Deploy{element})) return true;
+    terminate_element(element, ExitReason::Stopped);  // it had ended, or ended meanwhile
+    return false;
+}
+
+void terminate_actor(const std::shared_ptr<ActorCell>& cell, ExitReason reason) {
+    cell->mailbox.close();
+    std::vector<RefAddr> watchers;
+    {
+        std::lock_guard lock{cell->watch_lock};
+        if (cell->terminated) return;
+        cell->terminated = reason;
+        watchers.swap(cell->watchers);
+    }
+    for (const RefAddr& watcher : watchers) (void)tell(watcher.cell(), RefAddr{cell}, Terminated{ChildRef{cell}, reason});
+}
+
+void terminate_element(const Element& element, ExitReason reason) {
+    if (const auto* group = std::get_if<std::shared_ptr<GroupCell>>(&element)) {
+        const auto elements = (*group)->elements();
+        for (const auto& cell : *elements) terminate_actor(cell, reason);
+        return;
+    }
+    for (const Element& below : std::get<std::shared_ptr<SupervisorCell>>(element)->elements()) {
+        terminate_element(below, reason);
+    }
 }
 
 std::vector<Element> SupervisorCell::elements() const {

@@ -47,6 +47,7 @@ enum class StopMode : std::uint8_t {
 /// Where a unit (an actor, or a supervisor seen from its parent) is in its life. Only the supervisor touches it.
 enum class Phase : std::uint8_t {
     Idle,            // built, not started yet
+    Starting,        // waits for the units before it to begin (start order), then starts
     Running,
     Stopping,        // cancelled, waiting for its lightproc to end
     AwaitingRestart, // down, restarts with the next batch
@@ -63,6 +64,7 @@ struct UnitState {
     Clock::time_point restart_at{};    // BackingOff only
     Failure failure;                   // why it is (being) restarted
     bool before_restart_ran = false;   // its stopping run already called before_restart
+    bool fresh_start = false;          // Starting only: its start is a first one (before_start), not a restart
 };
 
 class ActorCell {
@@ -93,6 +95,8 @@ public:
     // Counted routed letters waiting in its mailbox (the resizer's backlog measure), and ever delivered.
     std::atomic<std::int64_t> backlog{0};
     std::atomic<std::uint64_t> routed_total{0};
+    // A stop or kill was asked for through a ref: a second one is refused. Cleared when it starts again.
+    std::atomic<bool> stop_requested{false};
     // Being removed by its group's resizer: it left its routes and stops once it reads the Retire letter behind the
     // messages already in its mailbox. Set by the supervisor, cleared when it stops for good.
     std::atomic<bool> retiring{false};
@@ -158,6 +162,13 @@ struct ChildExited {
     // before_restart: it ended on its own, or never started, before it saw why it was cancelled.
     bool owes_goodbye;
 };
+// A unit has begun: an actor's run is about to enter its exec (its start callbacks have run), or a child
+// supervisor has started everything below it. The next unit in start order may start.
+struct UnitStarted {
+    std::shared_ptr<ActorCell> actor;
+    std::shared_ptr<SupervisorCell> supervisor;
+    std::uint64_t incarnation;  // the actor's run
+};
 struct StopChild {
     std::shared_ptr<ActorCell> cell;
     StopMode mode;
@@ -183,7 +194,7 @@ struct SupervisorDown {  // from a child supervisor: stopped for good, or gave u
     bool escalated;
     Failure failure;
 };
-using Event = std::variant<ChildExited, StopChild, StopGroup, Deploy, SetStrategy, StopSelf, RestartSelf, SupervisorDown>;
+using Event = std::variant<ChildExited, UnitStarted, StopChild, StopGroup, Deploy, SetStrategy, StopSelf, RestartSelf, SupervisorDown>;
 
 class SupervisorCell : public std::enable_shared_from_this<SupervisorCell> {
 public:
@@ -200,8 +211,9 @@ public:
     RestartStrategy restart_strategy;
     Callbacks callbacks;
 
-    /// Adds an element: part of the first deployment, or deployed at once if already running.
-    void add(Element element);
+    /// Adds an element: part of the first deployment, or deployed at once if already running. False if this
+    /// supervisor has ended: the element is then ended too (its mailboxes refuse sends, its watchers are told).
+    [[nodiscard]] bool add(Element element);
     /// Snapshot of the elements, in start order.
     std::vector<Element> elements() const;
 
@@ -263,6 +275,13 @@ void run_callback(const System& system, const char* which, const BastionPath& pa
         system.report_callback_failure(which, path);
     }
 }
+
+/// Ends an actor for good: its mailbox refuses sends and drops what it held (asks among them resolve to an error),
+/// and its watchers are told `reason`. Idempotent.
+void terminate_actor(const std::shared_ptr<ActorCell>& cell, ExitReason reason);
+/// Ends every actor of `element` (a group, or everything below a supervisor) that never started or has ended:
+/// an element that will never run must not take sends.
+void terminate_element(const Element& element, ExitReason reason);
 
 /// The system a group or an actor belongs to (null once its supervisor is gone).
 System* system_of(const GroupCell& group) noexcept;

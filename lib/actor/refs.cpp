@@ -44,7 +44,7 @@ namespace {
 Result<void, void> request_stop(const std::shared_ptr<ActorCell>& cell, StopMode mode) {
     auto group = cell->group.lock();
     auto supervisor = group ? group->supervisor.lock() : nullptr;
-    if (!supervisor || cell->mailbox.is_closed()) return Err();
+    if (!supervisor || cell->mailbox.is_closed() || cell->stop_requested.exchange(true)) return Err();
     if (!supervisor->post(StopChild{cell, mode})) return Err();
     return Ok();
 }
@@ -169,13 +169,13 @@ const BastionPath& SupervisorRef::path() const noexcept { return cell_->path; }
 Result<SupervisorRef, void> SupervisorRef::supervisor(detail::SupervisorInit init) const {
     if (cell_->finished.load(std::memory_order_acquire)) return Err();
     auto child = detail::make_supervisor(cell_, cell_->path, init);
-    cell_->add(child);
+    if (!cell_->add(child)) return Err();
     return Ok(SupervisorRef{std::move(child)});
 }
 Result<ChildrenRef, void> SupervisorRef::children(detail::ChildrenInit init) const {
     if (cell_->finished.load(std::memory_order_acquire)) return Err();
     auto group = detail::make_group(cell_, init);
-    cell_->add(group);
+    if (!cell_->add(group)) return Err();
     return Ok(ChildrenRef{std::move(group)});
 }
 Result<void, void> SupervisorRef::strategy(SupervisionStrategy strategy) const {
@@ -193,7 +193,7 @@ Supervisor Supervisor::children(detail::ChildrenInit init) const {
 }
 ChildrenRef Supervisor::children_ref(detail::ChildrenInit init) const {
     auto group = detail::make_group(cell_, init);
-    cell_->add(group);
+    (void)cell_->add(group);  // building: not deployed yet, so it cannot have ended
     return ChildrenRef{std::move(group)};
 }
 Supervisor Supervisor::supervisor(detail::SupervisorInit init) const {
@@ -202,7 +202,7 @@ Supervisor Supervisor::supervisor(detail::SupervisorInit init) const {
 }
 SupervisorRef Supervisor::supervisor_ref(detail::SupervisorInit init) const {
     auto child = detail::make_supervisor(cell_, cell_->path, init);
-    cell_->add(child);
+    (void)cell_->add(child);  // building: not deployed yet, so it cannot have ended
     return SupervisorRef{std::move(child)};
 }
 Supervisor Supervisor::with_strategy(SupervisionStrategy strategy) const {

@@ -16,19 +16,6 @@ double unit_random() {
     return std::uniform_real_distribution<double>{0.0, 1.0}(generator);
 }
 
-// Closes the mailbox of an actor that stopped for good and tells its watchers.
-void terminate_actor(const std::shared_ptr<ActorCell>& cell, ExitReason reason) {
-    cell->mailbox.close();
-    std::vector<RefAddr> watchers;
-    {
-        std::lock_guard lock{cell->watch_lock};
-        if (cell->terminated) return;
-        cell->terminated = reason;
-        watchers.swap(cell->watchers);
-    }
-    for (const RefAddr& watcher : watchers) (void)tell(watcher.cell(), RefAddr{cell}, Terminated{ChildRef{cell}, reason});
-}
-
 }  // namespace
 
 template <class F>
@@ -45,7 +32,9 @@ void SupervisorRun::operator()() {
             self_->deployed_ = true;
             elements = self_->elements_;
         }
+        announce_started_ = !self_->parent.expired();
         for (const Element& element : elements) deploy(element);
+        progress();
         while (state_ != State::Finished) {
             if (LetterPtr letter = self_->control_.pop_until(next_deadline())) {
                 handle(static_cast<OwnedLetter<Event>&>(*letter).value);
@@ -70,6 +59,8 @@ void SupervisorRun::handle(Event& event) {
             using E = std::decay_t<decltype(e)>;
             if constexpr (std::is_same_v<E, ChildExited>) {
                 on_exited(e);
+            } else if constexpr (std::is_same_v<E, UnitStarted>) {
+                on_started(e);
             } else if constexpr (std::is_same_v<E, SupervisorDown>) {
                 on_supervisor_down(e);
             } else if constexpr (std::is_same_v<E, StopChild>) {
@@ -104,8 +95,19 @@ void SupervisorRun::handle(Event& event) {
         event);
 }
 
+void SupervisorRun::on_started(const UnitStarted& started) {
+    if (!has_starting_ || starting_.actor != started.actor || starting_.supervisor != started.supervisor) return;
+    if (started.actor && started.incarnation != started.actor->incarnation) return;
+    has_starting_ = false;
+    starting_ = {};
+}
+
 void SupervisorRun::on_exited(ChildExited& exited) {
     ActorCell& cell = *exited.cell;
+    if (has_starting_ && starting_.actor == exited.cell && exited.incarnation == cell.incarnation) {
+        has_starting_ = false;  // it ended before it began (cancelled before it ran)
+        starting_ = {};
+    }
     const Unit* unit = find(&cell, nullptr);
     if (unit == nullptr || exited.incarnation != cell.incarnation) return;
     UnitState& state = cell.unit;
@@ -135,6 +137,10 @@ void SupervisorRun::on_exited(ChildExited& exited) {
 }
 
 void SupervisorRun::on_supervisor_down(SupervisorDown& down) {
+    if (has_starting_ && starting_.supervisor == down.child) {
+        has_starting_ = false;
+        starting_ = {};
+    }
     const Unit* unit = find(nullptr, down.child.get());
     if (unit == nullptr) return;
     if (!down.escalated) {
@@ -155,6 +161,15 @@ void SupervisorRun::on_failure(const Unit& failed, const Failure& failure) {
     }
     set_phase(failed, Phase::AwaitingRestart);
     if (state_ != State::Running) return;  // mid-restart or giving up: it is down, and comes back with the rest
+    if (self_->strategy != SupervisionStrategy::OneForOne && starting()) {
+        // Its siblings that have not begun yet could not be stopped once for it: handled when they all have.
+        deferred_failures_.push_back(failed);
+        return;
+    }
+    restart_for(failed, failure);
+}
+
+void SupervisorRun::restart_for(const Unit& failed, const Failure& failure) {
     if (auto intensity = self_->restart_strategy.intensity(); intensity && !window_.admit(Clock::now(), *intensity)) {
         escalate(failure);
         return;
@@ -173,18 +188,31 @@ void SupervisorRun::escalate(const Failure& failure) {
     bring_down_all(StopMode::Restart, failure);
 }
 
-// Moves a waiting state forward once nothing is on its way down any more.
+// Starts what waits in start order, then moves a waiting state forward once nothing is on its way down any more.
 void SupervisorRun::progress() {
+    advance_starts();
     if (any_stopping()) return;
     switch (state_) {
         case State::Running:
+            if (!deferred_failures_.empty()) {
+                if (starting()) break;
+                const auto deferred = std::exchange(deferred_failures_, {});
+                for (const Unit& unit : deferred) {
+                    if (unit.state().phase == Phase::AwaitingRestart) restart_for(unit, unit.state().failure);
+                }
+                if (any_stopping() || state_ != State::Running) break;
+            }
             if (count(Phase::AwaitingRestart) == 0) break;
             for (const Unit& unit : units_) {
                 if (unit.state().phase == Phase::AwaitingRestart) schedule_restart(unit);
             }
+            start_next();
             break;
         case State::Stopping: finish(); break;
-        case State::Restarting: redeploy(); break;
+        case State::Restarting:
+            redeploy();
+            advance_starts();
+            break;
         case State::Escalating:
             state_ = State::Escalated;
             if (auto parent = self_->parent.lock()) parent->post(SupervisorDown{self_, true, failure_});
@@ -200,15 +228,7 @@ void SupervisorRun::deploy(const Element& element) {
     if (const auto* group = std::get_if<std::shared_ptr<GroupCell>>(&element); group && (*group)->resizer) {
         resized_.push_back({*group, Clock::now() + (*group)->heartbeat});
     }
-    for (std::size_t i = first; i < units_.size(); ++i) {
-        const Unit& unit = units_[i];
-        if (unit.actor) {
-            start_actor(unit, false);
-        } else {
-            set_phase(unit, Phase::Running);
-            unit.supervisor->launch();
-        }
-    }
+    for (std::size_t i = first; i < units_.size(); ++i) start_in_order(units_[i], true);
 }
 
 void SupervisorRun::add_units(const Element& element) {
@@ -239,20 +259,60 @@ void SupervisorRun::set_phase(const Unit& unit, Phase phase) noexcept {
     state.phase = phase;
 }
 
-void SupervisorRun::start_actor(const Unit& unit, bool restart) {
+void SupervisorRun::start_in_order(const Unit& unit, bool fresh) {
+    UnitState& state = unit.state();
+    if (unit.actor) {
+        ActorCell& cell = *unit.actor;
+        if (cell.mailbox.is_closed()) cell.mailbox.reopen();  // what is sent from now on waits for its start
+        if (state.phase == Phase::Stopped) {
+            std::lock_guard lock{cell.watch_lock};
+            cell.terminated.reset();
+            cell.stop_requested.store(false, std::memory_order_relaxed);
+        }
+    }
+    state.fresh_start = fresh;
+    set_phase(unit, Phase::Starting);
+    start_queue_.push_back(unit);
+}
+
+void SupervisorRun::advance_starts() {
+    if (state_ != State::Running) return;
+    start_next();
+    if (announce_started_ && !starting()) {
+        announce_started_ = false;
+        if (auto parent = self_->parent.lock()) parent->post(UnitStarted{nullptr, self_, 0});
+    }
+}
+
+void SupervisorRun::start_next() {
+    while (!has_starting_ && !start_queue_.empty()) {
+        Unit unit = std::move(start_queue_.front());
+        start_queue_.pop_front();
+        UnitState& state = unit.state();
+        if (state.phase != Phase::Starting) continue;  // brought down while it waited
+        if (unit.actor) {
+            spawn_actor(unit);
+        } else {
+            set_phase(unit, Phase::Running);
+            if (state.fresh_start) {
+                unit.supervisor->launch();
+            } else {
+                unit.supervisor->post(RestartSelf{state.failure});
+            }
+        }
+        starting_ = std::move(unit);
+        has_starting_ = true;
+    }
+}
+
+void SupervisorRun::spawn_actor(const Unit& unit) {
     ActorCell& cell = *unit.actor;
     UnitState& state = cell.unit;
-    const bool was_stopped = state.phase == Phase::Stopped || state.phase == Phase::Idle;
-    if (cell.mailbox.is_closed()) cell.mailbox.reopen();
-    if (state.phase == Phase::Stopped) {
-        std::lock_guard lock{cell.watch_lock};
-        cell.terminated.reset();
-    }
     ++cell.incarnation;
     cell.stop_mode.store(StopMode::None, std::memory_order_release);
     set_phase(unit, Phase::Running);
     state.stopping = StopMode::None;
-    const auto start = restart && !was_stopped ? ActorRun::Start::Restart : ActorRun::Start::Fresh;
+    const auto start = state.fresh_start ? ActorRun::Start::Fresh : ActorRun::Start::Restart;
     ActorRun run{unit.actor, unit.group, self_, cell.incarnation, start, state.failure, state.before_restart_ran};
     executor::Executor& executor = *self_->system->executor;
     cell.run = unit.group->worker ? executor.spawn_on(*unit.group->worker, std::move(run))
@@ -292,12 +352,30 @@ void SupervisorRun::bring_down(const Unit& unit, StopMode mode, const Failure& w
                     set_phase(unit, Phase::AwaitingRestart);
                 }
                 break;
+            case Phase::Starting:
+                // Queued, not started: a first start goes back to never having started (no callbacks at all, so
+                // they stay in pairs); a restart goes back to waiting for one.
+                if (for_good) {
+                    const bool started = !state.fresh_start && mode == StopMode::Stop;
+                    finish_actor(unit, mode == StopMode::Kill ? ExitReason::Killed : ExitReason::Stopped,
+                                 started ? AfterStop::Run : AfterStop::Skip);
+                } else {
+                    set_phase(unit, state.fresh_start ? Phase::Idle : Phase::AwaitingRestart);
+                }
+                break;
             case Phase::Escalated:
             case Phase::Stopped: break;
         }
         return;
     }
     // A supervisor restarts itself when told to; only a stop for good is waited for.
+    if (state.phase == Phase::Starting) {
+        if (state.fresh_start) {
+            set_phase(unit, for_good ? Phase::Stopped : Phase::Idle);
+            return;
+        }
+        set_phase(unit, Phase::AwaitingRestart);  // and on, as one that waits for its restart
+    }
     switch (state.phase) {
         case Phase::Idle: set_phase(unit, Phase::Stopped); break;
         case Phase::Stopped:
@@ -335,14 +413,7 @@ void SupervisorRun::schedule_restart(const Unit& unit) {
     restart(unit);
 }
 
-void SupervisorRun::restart(const Unit& unit) {
-    if (unit.actor) {
-        start_actor(unit, true);
-        return;
-    }
-    set_phase(unit, Phase::Running);
-    unit.supervisor->post(RestartSelf{unit.state().failure});
-}
+void SupervisorRun::restart(const Unit& unit) { start_in_order(unit, false); }
 
 void SupervisorRun::give_up(const Unit& unit) {
     if (unit.actor) {
@@ -461,7 +532,7 @@ void SupervisorRun::resize(const std::shared_ptr<GroupCell>& self) {
     rebuild_units();
     auto current = group.elements();
     for (std::size_t i = first_new; i < current->size(); ++i) {
-        if (const Unit* unit = find((*current)[i].get(), nullptr)) start_actor(*unit, false);
+        if (const Unit* unit = find((*current)[i].get(), nullptr)) start_in_order(*unit, true);
     }
 }
 
@@ -471,25 +542,29 @@ void SupervisorRun::redeploy() {
         if (const auto* group = std::get_if<std::shared_ptr<GroupCell>>(&element)) (*group)->stopped = false;
     }
     rebuild_units();
+    start_queue_.clear();  // brought down with everything else: what it held is Idle or AwaitingRestart now
     for (const Unit& unit : units_) {
         UnitState& state = unit.state();
+        const bool fresh = state.phase == Phase::Stopped || state.phase == Phase::Idle;
         if (unit.actor) {
-            if (state.phase != Phase::Running && state.phase != Phase::Stopping) start_actor(unit, true);
-        } else if (state.phase == Phase::Stopped || state.phase == Phase::Idle ||
-                   unit.supervisor->finished.load(std::memory_order_acquire)) {
-            set_phase(unit, Phase::Running);
-            unit.supervisor->launch();
+            if (state.phase != Phase::Running && state.phase != Phase::Stopping) start_in_order(unit, fresh);
+        } else if (fresh || unit.supervisor->finished.load(std::memory_order_acquire)) {
+            start_in_order(unit, true);
         } else if (state.phase != Phase::Running) {
-            set_phase(unit, Phase::Running);
-            unit.supervisor->post(RestartSelf{failure_});
+            state.failure = failure_;
+            start_in_order(unit, false);
         }
     }
+    announce_started_ = !self_->parent.expired();
     state_ = State::Running;
     window_ = RestartWindow{};
     callback("after_restart", [&](const Callbacks& c) { c.after_restart(failure_); });
 }
 
 void SupervisorRun::finish() {
+    start_queue_.clear();
+    has_starting_ = false;
+    starting_ = {};
     for (const Unit& unit : units_) {
         if (unit.actor && unit.state().phase != Phase::Stopped) {
             finish_actor(unit, stop_mode_ == StopMode::Kill ? ExitReason::Killed : ExitReason::Stopped);
@@ -498,7 +573,14 @@ void SupervisorRun::finish() {
     if (stop_mode_ == StopMode::Stop) callback("after_stop", [](const Callbacks& c) { c.after_stop(); });
     state_ = State::Finished;
     self_->finished.store(true, std::memory_order_release);
-    self_->control_.close();
+    // Elements added as it ended (their Deploy events came too late) never run: they refuse sends from now on.
+    std::vector<LetterPtr> late;
+    self_->control_.close(late);
+    for (LetterPtr& letter : late) {
+        if (const auto* deploy = std::get_if<Deploy>(&static_cast<OwnedLetter<Event>&>(*letter).value)) {
+            terminate_element(deploy->element, ExitReason::Stopped);
+        }
+    }
     if (auto parent = self_->parent.lock()) {
         parent->post(SupervisorDown{self_, false, {}});
     } else {

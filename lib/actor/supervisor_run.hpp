@@ -7,6 +7,7 @@
 #include <bastion/restart_strategy.hpp>
 
 #include <array>
+#include <deque>
 #include <memory>
 #include <unordered_map>
 #include <vector>
@@ -30,9 +31,12 @@ private:
     };
 
     void handle(Event& event);
+    void on_started(const UnitStarted& started);
     void on_exited(ChildExited& exited);
     void on_supervisor_down(SupervisorDown& down);
     void on_failure(const Unit& failed, const Failure& failure);
+    /// Brings down what a failure of `failed` affects, for a restart (or escalates, past the restart intensity).
+    void restart_for(const Unit& failed, const Failure& failure);
     void escalate(const Failure& failure);
     void progress();
 
@@ -41,7 +45,14 @@ private:
     void rebuild_units();
     void set_phase(const Unit& unit, Phase phase) noexcept;
     std::size_t count(Phase phase) const noexcept { return count_[static_cast<std::size_t>(phase)]; }
-    void start_actor(const Unit& unit, bool restart);
+    /// Queues `unit` to start once the units queued before it have begun (start order); `fresh`: a first start.
+    void start_in_order(const Unit& unit, bool fresh);
+    /// Starts what waits in start order, and tells the parent once a (re)start has started everything.
+    void advance_starts();
+    /// Starts queued units while none is between its start and its beginning.
+    void start_next();
+    bool starting() const noexcept { return has_starting_ || !start_queue_.empty(); }
+    void spawn_actor(const Unit& unit);
     void bring_down(const Unit& unit, StopMode mode, const Failure& why);
     void bring_down_all(StopMode mode, const Failure& why);
     void schedule_restart(const Unit& unit);
@@ -72,7 +83,15 @@ private:
     RestartWindow window_;
     std::vector<Unit> units_;  // every element's units, in start order
     std::unordered_map<const void*, std::size_t> index_;  // a unit's cell → its place in units_
-    std::array<std::size_t, 7> count_{};                  // units in each Phase
+    std::array<std::size_t, 8> count_{};                  // units in each Phase
+    // Start order: units wait in start_queue_ (Phase::Starting) until the one started last has begun.
+    std::deque<Unit> start_queue_;
+    Unit starting_;             // started, not yet begun (valid while has_starting_)
+    bool has_starting_ = false;
+    bool announce_started_ = false;  // tell the parent once this (re)start's queue has drained
+    // Failures of a one-for-all or rest-for-one supervisor that came while units were starting: handled once they
+    // have all begun, so that each failure stops and restarts every affected unit exactly once.
+    std::vector<Unit> deferred_failures_;
     struct Resized {                                      // a group with a resizer, and when to sample it next
         std::shared_ptr<GroupCell> group;
         Clock::time_point next_at;
