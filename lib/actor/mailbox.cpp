@@ -77,9 +77,15 @@ void Mailbox::receive_point() {
 
 LetterPtr Mailbox::pop_until(std::chrono::steady_clock::time_point deadline) {
     using namespace executor::detail;
-    receive_point();
-    if (LetterPtr letter = try_pop()) return letter;
-    unwaited_receives_ = 0;  // it waits, or finds its deadline passed: either way its worker is not held
+    if (taken_ != nullptr || head_.load(std::memory_order_acquire) != 0) {
+        // A letter waits: this receive holds the worker, so it counts against the budget. Only the receiver takes
+        // letters, so one is still there after a yield.
+        receive_point();
+        return try_pop();
+    }
+    // It waits, or finds its deadline passed: either way its worker is not held. The wait below is a cancellation
+    // point of its own.
+    unwaited_receives_ = 0;
     ProcCoreBase* const core = current_core();  // once: it reads a thread-local
     Parker& parker = parker_of(core);
     const bool bound = core != nullptr && core->home != ProcCoreBase::unbound;
