@@ -144,10 +144,27 @@ void Mailbox::close(std::vector<LetterPtr>& leftovers) {
 LetterPtr Mailbox::drain_if_closed(Letter* own) noexcept {
     std::lock_guard lock{drain_lock_};
     if (!closed_.load(std::memory_order_relaxed)) return nullptr;  // reopened meanwhile: a new receiver owns the letters
+    // Only its own letter: another sender that raced the same close drains after us and takes its own back (dropping
+    // it here would lose it: neither handed back nor among the close's leftovers). What is left, in order, goes back
+    // on the receiver's list, where the destructor's close drops it if no sender comes for it.
     LetterPtr mine;
+    Letter* first = nullptr;
+    Letter* last = nullptr;
     while (LetterPtr letter = try_pop()) {
-        if (letter.get() == own) mine = std::move(letter);
+        if (letter.get() == own) {
+            mine = std::move(letter);
+            continue;
+        }
+        Letter* const other = letter.release();
+        other->next.store(nullptr, std::memory_order_relaxed);
+        if (last != nullptr) {
+            last->next.store(other, std::memory_order_relaxed);
+        } else {
+            first = other;
+        }
+        last = other;
     }
+    taken_ = first;
     return mine;
 }
 

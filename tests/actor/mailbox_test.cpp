@@ -187,13 +187,12 @@ TEST_CASE("a push racing close is handed back to its sender or handed over by cl
     // then closes the mailbox, collecting what was inside. Each sender's letters 0..n-2 (whose push succeeded) must
     // each be received or collected exactly once, and letter n-1 handed back; nothing may be dropped or stay inside.
     //
-    // The interleaving this guards against (found by reading lib/actor/mailbox.cpp, not yet seen here: it needs two
-    // pushes to cross the close at once, which a 2-core machine rarely produces): senders A and B both pass push's
-    // first look at the flag (line 15) before the close stores it, and both compare-exchange their letters in after
-    // the close's drain (line 25). A takes the drain lock first (drain_if_closed, line 122) and its loop (125-127)
-    // pops B's letter as well as its own, keeps its own and destroys B's. B then drains an empty mailbox and returns
-    // null: its push reports success, yet the letter is neither in close's leftovers nor handed back. A routed
-    // letter lost this way is never rehomed to a sibling (SupervisorRun::finish_actor relies on the leftovers).
+    // The interleaving this guards against (found by reading Mailbox::drain_if_closed; it needs two pushes to cross
+    // the close at once, which a 2-core machine rarely produces): senders A and B both pass push's first look at the
+    // flag before the close stores it, and both push their letters after the close's drain. A took the drain lock
+    // first and its drain popped B's letter with its own, kept its own and destroyed B's; B then drained an empty
+    // mailbox and reported success. Now a racing sender takes back only its own letter and leaves the rest for
+    // their senders' drains.
     constexpr int senders = 3, cap = 512;
     Budget budget{400, 1500ms};
     long handed_back = 0, collected = 0, received = 0;
