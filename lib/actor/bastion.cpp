@@ -107,6 +107,7 @@ Result<SupervisorRef, void> Bastion::supervisor(detail::SupervisorInit init) {
     auto system = detail::live_system();
     if (!system) return Err();
     auto cell = detail::make_supervisor(system->root, BastionPath::root(), init);
+    cell->dynamic = true;  // the root never restarts: what ends is forgotten
     if (!system->root->add(cell)) return Err();
     return Ok(SupervisorRef{std::move(cell)});
 }
@@ -115,6 +116,7 @@ Result<ChildrenRef, void> Bastion::children(detail::ChildrenInit init) {
     auto system = detail::live_system();
     if (!system) return Err();
     auto group = detail::make_group(system->root, init);
+    group->dynamic = true;
     if (!system->root->add(group)) return Err();
     return Ok(ChildrenRef{std::move(group)});
 }

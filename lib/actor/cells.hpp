@@ -141,8 +141,14 @@ public:
     /// Replaces the elements (the supervisor's lightproc, resizing).
     void set_elements(Elements elements);
 
+    // Added at run time (Bastion::children, SupervisorRef::children), not in its supervisor's builder: forgotten by its
+    // supervisor once every actor of it has ended for good (set before it is added).
+    bool dynamic = false;
+
     // Owned by the supervisor's lightproc: stopped for good through its ChildrenRef (the resizer leaves it alone).
     bool stopped = false;
+    // Owned by the supervisor's lightproc: its actors in Phase::Stopped (not counted for a group with a resizer).
+    std::size_t stopped_units = 0;
 
 private:
     mutable executor::detail::Spinlock lock_;
@@ -216,12 +222,22 @@ public:
     [[nodiscard]] bool add(Element element);
     /// Snapshot of the elements, in start order.
     std::vector<Element> elements() const;
+    /// Drops the elements for which `ended(element)` holds (its own lightproc, which owns what `ended` reads).
+    template <class Predicate>
+    void forget_if(Predicate ended) {
+        std::lock_guard lock{lock_};
+        std::erase_if(elements_, ended);
+    }
 
     /// Hands an event to its lightproc. False if it has ended for good.
     bool post(Event event);
 
     /// Starts its lightproc on the system's executor.
     void launch();
+
+    // Added at run time (Bastion::supervisor, SupervisorRef::supervisor): forgotten by its parent once it has stopped
+    // for good (set before it is added).
+    bool dynamic = false;
 
     // Owned by the parent's lightproc: this supervisor as a unit of its parent.
     UnitState unit;

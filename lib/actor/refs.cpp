@@ -169,12 +169,14 @@ const BastionPath& SupervisorRef::path() const noexcept { return cell_->path; }
 Result<SupervisorRef, void> SupervisorRef::supervisor(detail::SupervisorInit init) const {
     if (cell_->finished.load(std::memory_order_acquire)) return Err();
     auto child = detail::make_supervisor(cell_, cell_->path, init);
+    child->dynamic = true;
     if (!cell_->add(child)) return Err();
     return Ok(SupervisorRef{std::move(child)});
 }
 Result<ChildrenRef, void> SupervisorRef::children(detail::ChildrenInit init) const {
     if (cell_->finished.load(std::memory_order_acquire)) return Err();
     auto group = detail::make_group(cell_, init);
+    group->dynamic = true;
     if (!cell_->add(group)) return Err();
     return Ok(ChildrenRef{std::move(group)});
 }

@@ -190,6 +190,7 @@ void SupervisorRun::escalate(const Failure& failure) {
 
 // Starts what waits in start order, then moves a waiting state forward once nothing is on its way down any more.
 void SupervisorRun::progress() {
+    forget_ended();
     advance_starts();
     if (any_stopping()) return;
     switch (state_) {
@@ -252,8 +253,34 @@ void SupervisorRun::rebuild_units() {
     for (const Element& element : self_->elements()) add_units(element);
 }
 
+bool SupervisorRun::ended_for_good(const Element& element) noexcept {
+    if (const auto* group = std::get_if<std::shared_ptr<GroupCell>>(&element)) {
+        const GroupCell& g = **group;
+        return g.dynamic && !g.resizer && g.stopped_units == g.elements()->size();
+    }
+    const SupervisorCell& supervisor = *std::get<std::shared_ptr<SupervisorCell>>(element);
+    return supervisor.dynamic && supervisor.unit.phase == Phase::Stopped;
+}
+
+void SupervisorRun::forget_ended(bool now) {
+    if (ended_elements_ == 0 || (!now && (ended_elements_ < 16 || ended_elements_ * 2 < units_.size()))) return;
+    ended_elements_ = 0;
+    self_->forget_if(ended_for_good);
+    rebuild_units();
+}
+
 void SupervisorRun::set_phase(const Unit& unit, Phase phase) noexcept {
     UnitState& state = unit.state();
+    if ((state.phase == Phase::Stopped) != (phase == Phase::Stopped)) {
+        const bool stops = phase == Phase::Stopped;
+        if (unit.actor && !unit.group->resizer) {
+            GroupCell& group = *unit.group;
+            group.stopped_units = stops ? group.stopped_units + 1 : group.stopped_units - 1;
+            if (stops && group.dynamic && group.stopped_units == group.elements()->size()) ++ended_elements_;
+        } else if (unit.supervisor && unit.supervisor->dynamic && stops) {
+            ++ended_elements_;
+        }
+    }
     --count_[static_cast<std::size_t>(state.phase)];
     ++count_[static_cast<std::size_t>(phase)];
     state.phase = phase;
@@ -541,6 +568,7 @@ void SupervisorRun::redeploy() {
     for (const Element& element : self_->elements()) {
         if (const auto* group = std::get_if<std::shared_ptr<GroupCell>>(&element)) (*group)->stopped = false;
     }
+    forget_ended(true);  // what was added at run time and has ended stays ended: a restart is not a resurrection
     rebuild_units();
     start_queue_.clear();  // brought down with everything else: what it held is Idle or AwaitingRestart now
     for (const Unit& unit : units_) {
