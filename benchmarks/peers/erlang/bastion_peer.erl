@@ -139,6 +139,27 @@ run("restart", P) ->
     exit(Sup, shutdown),
     result("restart", Restarts / (T / 1.0e9), "per_s");
 
+%% Churn: rounds of N processes in one VM, each waiting in receive. Even ones are sent a message and exit normally;
+%% odd ones, once all have started, get `exit(Pid, shutdown)`: an exit signal the runtime acts on (a process that does
+%% not trap exits dies without running any of its code), as ours is stopped through its ChildRef (its wait throws,
+%% the runtime ends it) and as a supervisor stops a child. A stop message would be one more message the process's own
+%% receive matches: that is the other half. The driver learns of every end through a monitor ('DOWN'; ours: its
+%% supervisor's event) and checks the reasons; "all started" is a shared counter each process bumps, polled every
+%% 1 ms (ours: an atomic, every 200 us). Like ours, each round ends with 50 ms of sleep before reading the memory,
+%% inside the timed span.
+run("churn", P) ->
+    N = P("actors", 100000), Rounds = P("rounds", 10),
+    Started = counters:new(1, [write_concurrency]),
+    T0 = now_ns(),
+    Mem = [churn_round(N, R, Started) || R <- lists:seq(1, Rounds)],
+    T = now_ns() - T0,
+    io:format("RSS by round (MiB): ~s~nerlang:memory(total) by round (MiB): ~s~n",
+              [string:join([io_lib:format("~.1f", [Rss / 1048576]) || {Rss, _} <- Mem], " "),
+               string:join([io_lib:format("~.1f", [Total / 1048576]) || {_, Total} <- Mem], " ")]),
+    {RssFirst, _} = hd(Mem), {RssLast, _} = lists:last(Mem),
+    io:format("RSS after the last round against the first: ~.1f %~n", [100 * (RssLast / RssFirst - 1)]),
+    result("churn", N * Rounds / (T / 1.0e9), "per_s");
+
 run("idle", P) ->
     N = P("n", 100000), IdleMs = P("idle-ms", 2000),
     Self = self(),
@@ -235,6 +256,38 @@ storm(_, _, 0) -> ok;
 storm(Pid, K, Left) ->
     [Pid ! {work, I} || I <- lists:seq(1, K)],
     receive {started, New} when New =/= Pid -> storm(New, K, Left - 1) end.
+
+churn_round(N, Round, Started) ->
+    Stopped = churn_spawn(0, N, Started, []),
+    churn_wait(Started, Round * N),  % a process killed before it ran never waits in receive: kill waiting ones
+    [exit(Pid, shutdown) || Pid <- Stopped],
+    {Normal, Shutdown} = churn_down(N, 0, 0),
+    {Normal, Shutdown} =:= {(N + 1) div 2, N div 2}
+        orelse fail("churn round ~p: ~p ended normally, ~p shut down", [Round, Normal, Shutdown]),
+    timer:sleep(50),
+    {rss_bytes(), erlang:memory(total)}.
+
+churn_spawn(N, N, _, Stopped) -> Stopped;
+churn_spawn(I, N, Started, Stopped) ->
+    {Pid, _} = spawn_monitor(fun() -> counters:add(Started, 1, 1), receive {work, _} -> ok end end),
+    case I rem 2 of
+        0 -> Pid ! {work, I}, churn_spawn(I + 1, N, Started, Stopped);  % it exits normally once it reads this
+        1 -> churn_spawn(I + 1, N, Started, [Pid | Stopped])
+    end.
+
+churn_wait(Started, Target) ->
+    case counters:get(Started, 1) >= Target of
+        true -> ok;
+        false -> timer:sleep(1), churn_wait(Started, Target)
+    end.
+
+churn_down(0, Normal, Shutdown) -> {Normal, Shutdown};
+churn_down(Left, Normal, Shutdown) ->
+    receive
+        {'DOWN', _, process, _, normal} -> churn_down(Left - 1, Normal + 1, Shutdown);
+        {'DOWN', _, process, _, shutdown} -> churn_down(Left - 1, Normal, Shutdown + 1);
+        {'DOWN', _, process, Pid, Other} -> fail("churn: ~p ended with ~p", [Pid, Other])
+    end.
 
 rss_bytes() ->
     {ok, Status} = file:read_file("/proc/self/status"),
