@@ -21,12 +21,13 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
 
 var (
-	workload = flag.String("workload", "", "yield|spawn|skynet|ping_pong|ping_pong_burst|n_to_one|big|thread_ring|ask|idle|echo_server")
+	workload = flag.String("workload", "", "yield|spawn|skynet|ping_pong|ping_pong_burst|n_to_one|big|thread_ring|ask|churn|idle|echo_server")
 	runs     = flag.Int("runs", 5, "measured runs")
 	maxprocs = flag.Int("maxprocs", 0, "GOMAXPROCS (0: Go's default)")
 	procs    = flag.Int("procs", 200, "yield: goroutines")
@@ -36,7 +37,8 @@ var (
 	leaves   = flag.Int("n", 1000000, "skynet: leaves; ping_pong/ask: round trips; idle: goroutines")
 	senders  = flag.Int("senders", 2, "n_to_one: senders")
 	messages = flag.Int("messages", 1000000, "n_to_one: messages per sender; big: pings per actor")
-	actors   = flag.Int("actors", 100, "big: actors; thread_ring: ring size")
+	actors   = flag.Int("actors", 100, "big: actors; thread_ring: ring size; churn: goroutines per round")
+	rounds   = flag.Int("rounds", 10, "churn: rounds")
 	hops     = flag.Int("hops", 1000000, "thread_ring: hops of the token")
 	window   = flag.Int("window", 100, "ping_pong_burst: numbers in flight")
 	idleMs   = flag.Int("idle-ms", 2000, "idle: idle window")
@@ -430,6 +432,63 @@ func idleRun() {
 	fmt.Printf("RESULT workload=idle_cpu impl=go value=%.6g unit=%%\n", pct)
 }
 
+// ---- churn: rounds of N goroutines, each waiting on its inbox (a channel of one, a mailbox) and its quit channel (its
+// ref's stop). Even ones are sent a number and return; odd ones, once all have started, have their quit channel
+// closed. Go has no way to end a goroutine from outside: a closed quit channel is the idiom, and the goroutine's
+// select is where it sees it (ours: the actor's wait throws when its ref stops it). "Started" and "ended" are atomic
+// counters the driver polls every 200 us, as ours; each round ends with 50 ms of sleep before reading RSS, inside the
+// timed span, as ours.
+func waitAtLeast(counter *atomic.Int64, target int64) {
+	for counter.Load() < target {
+		time.Sleep(200 * time.Microsecond)
+	}
+}
+
+func churnRun() float64 {
+	n, r := *actors, *rounds
+	var started, ended, normal, stopped atomic.Int64
+	rss := make([]float64, 0, r)
+	start := time.Now()
+	for round := 1; round <= r; round++ {
+		quits := make([]chan struct{}, 0, n/2)
+		for i := 0; i < n; i++ {
+			inbox, quit := make(chan int, 1), make(chan struct{})
+			go func() {
+				started.Add(1)
+				defer ended.Add(1)
+				select {
+				case <-inbox:
+					normal.Add(1)
+				case <-quit:
+					stopped.Add(1)
+				}
+			}()
+			if i%2 == 0 {
+				inbox <- i // it returns once it reads this
+			} else {
+				quits = append(quits, quit)
+			}
+		}
+		waitAtLeast(&started, int64(round*n))
+		for _, q := range quits {
+			close(q)
+		}
+		waitAtLeast(&ended, int64(round*n))
+		if normal.Load() != int64(round*((n+1)/2)) || stopped.Load() != int64(round*(n/2)) {
+			fail("round %d: %d returned, %d stopped", round, normal.Load(), stopped.Load())
+		}
+		time.Sleep(50 * time.Millisecond)
+		rss = append(rss, rssBytes()/(1<<20))
+	}
+	rate := float64(n*r) / time.Since(start).Seconds()
+	fmt.Print("RSS by round (MiB):")
+	for _, v := range rss {
+		fmt.Printf(" %.1f", v)
+	}
+	fmt.Printf("\nRSS after the last round against the first: %.1f %%\n", 100*(rss[len(rss)-1]/rss[0]-1))
+	return rate
+}
+
 // ---- echo_server: a goroutine per connection copying what it reads back; runs until killed.
 func echoServer() {
 	ln, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(*port))
@@ -487,6 +546,8 @@ func main() {
 		run, unit = bigRun, "per_s"
 	case "thread_ring":
 		run, unit = threadRingRun, "ns"
+	case "churn":
+		run, unit = churnRun, "per_s"
 	case "idle":
 		for r := 0; r < *runs; r++ {
 			idleRun()
