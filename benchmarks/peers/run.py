@@ -4,6 +4,7 @@
     benchmarks/peers/run.py                  # install what is missing, build, run everything, write the report
     benchmarks/peers/run.py --smoke          # tiny parameters, one run each, no report: keeps every program working
     benchmarks/peers/run.py --only go,erlang --runs 3 --no-install --build-dir DIR --no-report
+    benchmarks/peers/run.py --workloads churn,skynet --no-install   # those jobs only (builds only them; no report)
 
 Peers (all from Debian's packages, installed here with apt-get if missing): raw Boost.Fiber (the executor floor,
 measured inside our own benchmarks), raw liburing (the IO floor), CAF 0.17, Erlang/OTP 25, Go 1.19, Tokio 1.24
@@ -44,7 +45,7 @@ PEER_PACKAGES = ["golang-go", "erlang-base", "libcaf-dev", "librust-tokio-dev", 
 
 # Our benchmark executables (benchmarks/<name>.cpp) this suite runs.
 OUR_TARGETS = ["skynet", "yield_storm", "spawn_rate", "idle_cpu", "ping_pong", "n_to_one", "restart_storm",
-               "idle_actors", "thread_ring", "big", "echo_server", "remote"]
+               "churn", "idle_actors", "thread_ring", "big", "echo_server", "remote"]
 
 # Parameters, scaled to a 2-vCPU VM so that the full run stays under 15 minutes. `smoke`: seconds in all.
 PARAMS = {
@@ -52,11 +53,12 @@ PARAMS = {
                  pp=200000, window=100, n1_senders=2, n1_messages=500000, big_actors=100, big_pings=2000,
                  ring_actors=100, ring_hops=200000, restarts=30000, every=1, idle_n=100000, idle_ms=1000,
                  echo_seconds=2.0, switches=10000000, bounces=200000, wakes=5000, remote_n=20000,
-                 remote_messages=500000),
+                 remote_messages=500000, churn_actors=100000, churn_rounds=5),
     "smoke": dict(runs=1, yield_procs=20, yields=100, spawn_batch=100, spawn_batches=10, skynet=1000, pp=1000,
                   window=10, n1_senders=2, n1_messages=1000, big_actors=10, big_pings=100, ring_actors=10,
                   ring_hops=1000, restarts=1000, every=2, idle_n=1000, idle_ms=100, echo_seconds=0.2,
-                  switches=10000, bounces=1000, wakes=100, remote_n=100, remote_messages=1000),
+                  switches=10000, bounces=1000, wakes=100, remote_n=100, remote_messages=1000, churn_actors=1000,
+                  churn_rounds=3),
 }
 
 # key: (title, unit, lower is better)
@@ -79,6 +81,7 @@ WORKLOADS = {
     "ask": ("ask round trip with a 1 s timeout", "ns", True),
     "ask_untimed": ("ask round trip, no timeout", "ns", True),
     "restart": ("restart storm", "per_s", False),
+    "churn": ("churn: actors started and ended", "per_s", False),
     "echo_1": ("TCP echo 1 KiB, 1 connection", "per_s", False),
     "echo_64": ("TCP echo 1 KiB, 64 connections", "per_s", False),
     "remote_ping_pong": ("remote ping-pong round trip, two nodes", "ns", True),
@@ -129,8 +132,9 @@ def install(no_install):
     return time.time() - t0
 
 
-def build(build_dir, only):
-    """Builds what `only` needs; returns {impl: seconds}."""
+def build(build_dir, only, our_targets=None, echo=True):
+    """Builds what `only` needs (of ours, `our_targets`: default all; the echo client and servers if `echo`);
+    returns {impl: seconds}."""
     times = {}
     pdir = os.path.join(build_dir, "peers")
     os.makedirs(os.path.join(pdir, "logs"), exist_ok=True)
@@ -148,7 +152,8 @@ def build(build_dir, only):
             cmds.append(["meson", "setup", build_dir, ROOT, "--buildtype=release", "-Dbenchmarks=true",
                          "-Dtests=false", "-Dexamples=false"])
         # -j2: the reference machine has two cores, shared with other work.
-        cmds.append(["ninja", "-C", build_dir, "-j2"] + ["benchmarks/" + t for t in OUR_TARGETS])
+        cmds.append(["ninja", "-C", build_dir, "-j2"] + ["benchmarks/" + t for t in
+                                                        (OUR_TARGETS if our_targets is None else our_targets)])
         step("bastion", cmds)
     if "machine" in only:
         step("probes", [["g++", "-std=c++20", "-O2", "-o", os.path.join(pdir, "probes"),
@@ -177,7 +182,7 @@ def build(build_dir, only):
                 shutil.copy(a, b)
         step("tokio", [["cargo", "build", "--release", "--offline", "-j2", "-q"]], cwd=src)
         shutil.copy(os.path.join(src, "target", "release", "tokio-peer"), os.path.join(pdir, "tokio-peer"))
-    if "liburing" in only or "go" in only or "tokio" in only:
+    if echo and ("liburing" in only or "go" in only or "tokio" in only):
         step("echo", [["gcc", "-O2", "-o", os.path.join(pdir, "echo-uring"),
                        os.path.join(PEERS, "liburing", "echo_uring.c"), "-luring"],
                       ["g++", "-std=c++20", "-O2", "-o", os.path.join(pdir, "echo-client"),
@@ -215,6 +220,8 @@ def plan(build_dir, p):
                                    str(p["ring_hops"]), "--runs", runs])
     job("bastion", "restart_storm", [f"{b}/restart_storm", "--restarts", str(p["restarts"]), "--every",
                                      str(p["every"]), "--runs", runs])
+    job("bastion", "churn", [f"{b}/churn", "--actors", str(p["churn_actors"]), "--rounds", str(p["churn_rounds"]),
+                             "--workers", "2", "--runs", runs])
     job("bastion", "idle_actors", [f"{b}/idle_actors", "--n", str(p["idle_n"]), "--runs", runs])
     job("bastion", "idle_cpu", [f"{b}/idle_cpu", "--idle-ms", str(p["idle_ms"]), "--runs", runs])
 
@@ -223,7 +230,9 @@ def plan(build_dir, p):
                       ("ping_pong", "ping_pong_same", 1), ("ping_pong", "ping_pong_two", 2),
                       ("ping_pong_burst", "ping_pong_tput_same", 1), ("ping_pong_burst", "ping_pong_tput_two", 2),
                       ("n_to_one", "n_to_one", 2), ("big", "big", 2), ("thread_ring", "thread_ring", 2),
-                      ("ask", "ask", 1), ("idle", None, 2)]
+                      ("ask", "ask", 1), ("churn", "churn", 2), ("idle", None, 2)]
+    # Workloads a peer has no program for: an event-based CAF actor has no yield; churn is Erlang's and Go's so far.
+    missing = {"yield": {"caf"}, "churn": {"caf", "tokio"}}
     generic = {"procs": p["yield_procs"], "yields": p["yields"], "batch": p["spawn_batch"],
                "batches": p["spawn_batches"], "senders": p["n1_senders"], "hops": p["ring_hops"],
                "idle-ms": p["idle_ms"]}
@@ -234,7 +243,9 @@ def plan(build_dir, p):
                   "idle": p["idle_n"]}.get(name, 0)
         o["window"] = p["window"] if name == "ping_pong_burst" else 0
         o["messages"] = {"n_to_one": p["n1_messages"], "big": p["big_pings"]}.get(name, 0)
-        o["actors"] = {"big": p["big_actors"], "thread_ring": p["ring_actors"]}.get(name, 0)
+        o["actors"] = {"big": p["big_actors"], "thread_ring": p["ring_actors"],
+                       "churn": p["churn_actors"]}.get(name, 0)
+        o["rounds"] = p["churn_rounds"] if name == "churn" else 0
         return {k: v for k, v in o.items() if v}
 
     for name, key, workers in peer_workloads:
@@ -242,18 +253,19 @@ def plan(build_dir, p):
         label = key or name
         o = per_workload(name)
         # Memory is measured in a fresh process per run (ours too: `isolated`): a second run in the same process
-        # reuses what the first one's heap kept.
-        r, processes = ("1", p["runs"]) if name == "idle" else (runs, 1)
+        # reuses what the first one's heap kept. Churn prints RSS by round in its log, so the same.
+        r, processes = ("1", p["runs"]) if name in ("idle", "churn") else (runs, 1)
         job("go", label, [f"{pdir}/go-peer", "-workload", name, "-runs", r, "-maxprocs", str(workers)] +
             [f"-{k}={v}" for k, v in o.items()], rename, processes)
         job("erlang", label, ["erl", "-noshell", "+S", f"{workers}:{workers}", "+P", "4000000", "-pa",
                               f"{pdir}/ebin", "-run", "bastion_peer", "main", name, r] +
             [f"{k}={v}" for k, v in o.items()] + ["-s", "init", "stop"], rename, processes)
-        if name != "yield":  # an event-based CAF actor has no yield
+        if "caf" not in missing.get(name, ()):
             job("caf", label, [f"{pdir}/caf-peer", name, "--runs", r, "--threads", str(workers)] +
                 sum([[f"--{k}", str(v)] for k, v in o.items()], []), rename, processes)
-        job("tokio", label, [f"{pdir}/tokio-peer", name, "--runs", r, "--threads", str(workers)] +
-            sum([[f"--{k}", str(v)] for k, v in o.items()], []), rename, processes)
+        if "tokio" not in missing.get(name, ()):
+            job("tokio", label, [f"{pdir}/tokio-peer", name, "--runs", r, "--threads", str(workers)] +
+                sum([[f"--{k}", str(v)] for k, v in o.items()], []), rename, processes)
     # Two nodes, two processes, on loopback: ours over the cluster layer, Erlang over its distribution.
     job("bastion", "remote", [f"{b}/remote", "--n", str(p["remote_n"]), "--messages", str(p["remote_messages"]),
                               "--runs", runs])
@@ -648,7 +660,12 @@ def report(results, p, build_times, install_s, total_s, command, has_chart, load
              "right after a burst of work), the peers' is measured with their 100k idle actors alive. Memory per "
              "idle actor: RSS added by 100k actors, each in a fresh process; Tokio's tasks are state machines "
              "without a stack, Go's goroutines start with 2 KiB stacks, ours with one touched 4 KiB page. TCP "
-             "echo: `bastion` is our io_uring backend, `bastion_epoll` our epoll backend (`benchmarks/echo_server.cpp`).")
+             "echo: `bastion` is our io_uring backend, `bastion_epoll` our epoll backend (`benchmarks/echo_server.cpp`). "
+             "Churn: each round starts N actors (ours: one-actor groups under the system's supervisor; Erlang: "
+             "`spawn_monitor`ed processes; Go: goroutines), waits until all have started, then half end after one "
+             "message and half are stopped from outside (ours `ChildRef::stop`, Erlang `exit(Pid, shutdown)`, Go a "
+             "closed quit channel); the rate counts the 50 ms each round sleeps before reading RSS, everywhere. RSS "
+             "by round is in each program's log.")
     L.append("")
     L.append("Run times: " + ", ".join(f"{k} {v:.0f} s" for k, v in results.durations.items()) + ".")
     return "\n".join(L)
@@ -678,6 +695,8 @@ def main():
     ap.add_argument("--build-dir", default=os.path.join(ROOT, "build-bench"))
     ap.add_argument("--no-install", action="store_true", help="do not call apt-get")
     ap.add_argument("--no-report", action="store_true", help="do not write docs/benchmarks.md and the chart")
+    ap.add_argument("--workloads", help="comma-separated job labels (as in the progress lines: churn, skynet, "
+                    "ping_pong_same, echo, ...): run only those; implies --no-report")
     args = ap.parse_args()
     t_start = time.time()
     load_start = open("/proc/loadavg").read().split()[0]
@@ -692,15 +711,20 @@ def main():
     log("parameters: " + " ".join(f"{k}={v}" for k, v in p.items()))
     install_s = install(args.no_install)
     log(f"install: {install_s:.0f} s")
-    build_times = build(build_dir, only)
+    wanted = set(args.workloads.split(",")) if args.workloads else None
+    jobs = [j for j in plan(build_dir, p) if j[0] in only and (wanted is None or j[1] in wanted)]
+    servers = {k: v for k, v in echo_servers(build_dir).items()
+               if k in only and (wanted is None or "echo" in wanted)}
+    our_targets = [os.path.basename(j[2][0]) for j in jobs if j[0] == "bastion"] + (
+        ["echo_server"] if "bastion" in servers else [])
+    needed = {j[0] for j in jobs} | set(servers)  # all of `only` unless --workloads left some out
+    build_times = build(build_dir, needed, our_targets if wanted is not None else None, bool(servers))
     log("build: " + ", ".join(f"{k} {v:.0f} s" for k, v in build_times.items()))
 
     results = Results()
     pdir = os.path.join(build_dir, "peers")
     logdir = os.path.join(pdir, "logs")
     os.environ["ERL_CRASH_DUMP"] = os.path.join(logdir, "erl_crash.dump")  # not into the caller's directory
-    jobs = [j for j in plan(build_dir, p) if j[0] in only]
-    servers = {k: v for k, v in echo_servers(build_dir).items() if k in only}
     total = len(jobs) + len(servers)
     limit = 120 if args.smoke else 300
     for n, (impl, label, argv, rename, processes) in enumerate(jobs, 1):
@@ -714,7 +738,7 @@ def main():
         log(f"{elapsed:.1f} s: {summary}")
 
     total_s = time.time() - t_start
-    if not args.smoke and not args.no_report:
+    if not args.smoke and not args.no_report and wanted is None:
         has_chart = chart(results, CHART, pdir)
         command = "benchmarks/peers/run.py" + (" " + " ".join(sys.argv[1:]) if len(sys.argv) > 1 else "")
         write_section(report(results, p, build_times, install_s, total_s, command, has_chart, load_start))
