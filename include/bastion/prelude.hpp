@@ -13,6 +13,7 @@
 #include <bastion/children_ref.hpp>
 #include <bastion/config.hpp>
 #include <bastion/context.hpp>
+#include <bastion/dead_letters.hpp>
 #include <bastion/dispatcher.hpp>
 #include <bastion/distributor.hpp>
 #include <bastion/dsl.hpp>

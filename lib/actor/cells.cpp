@@ -1,5 +1,6 @@
 #include "actor/cells.hpp"
 
+#include "actor/dead_letters.hpp"
 #include "actor/supervisor_run.hpp"
 
 #include <algorithm>
@@ -50,7 +51,9 @@ bool SupervisorCell::add(Element element) {
 }
 
 void terminate_actor(const std::shared_ptr<ActorCell>& cell, ExitReason reason) {
-    cell->mailbox.close();
+    std::vector<LetterPtr> unread;
+    cell->mailbox.close(unread);
+    drop_dead_letters(unread, cell->path);
     std::vector<RefAddr> watchers;
     {
         std::lock_guard lock{cell->watch_lock};

@@ -7,22 +7,34 @@
 #include <bastion/supervisor_ref.hpp>
 
 #include "actor/cells.hpp"
+#include "actor/dead_letters.hpp"
 
 namespace bastion {
 
 namespace detail {
 
 LetterPtr deliver(const std::shared_ptr<ActorCell>& to, LetterPtr letter) noexcept {
-    if (to == nullptr) return letter;
-    if (to->remote) [[unlikely]] return to->remote->deliver(*to, std::move(letter));
-    return to->mailbox.push(std::move(letter));
+    LetterPtr refused;
+    if (to == nullptr) {
+        refused = std::move(letter);
+    } else if (to->remote) [[unlikely]] {
+        refused = to->remote->deliver(*to, std::move(letter));
+    } else {
+        refused = to->mailbox.push(std::move(letter));
+    }
+    if (refused) [[unlikely]] note_dead_letter(*refused, to ? &to->path : nullptr, DeadLetterReason::Returned);
+    return refused;
 }
 
 bool broadcast_to(const GroupCell& group, const SharedPayload& payload) {
     bool reached = false;
     const auto elements = group.elements();
     for (const auto& cell : *elements) {
-        reached |= cell->mailbox.push(std::make_unique<BroadcastLetter>(RefAddr{}, payload)) == nullptr;
+        if (LetterPtr refused = cell->mailbox.push(std::make_unique<BroadcastLetter>(RefAddr{}, payload))) {
+            note_dead_letter(*refused, &cell->path, DeadLetterReason::Returned);
+        } else {
+            reached = true;
+        }
     }
     return reached;
 }

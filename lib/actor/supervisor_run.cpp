@@ -1,6 +1,7 @@
 #include "actor/supervisor_run.hpp"
 
 #include "actor/actor_run.hpp"
+#include "actor/dead_letters.hpp"
 
 #include <bastion/executor/proc_state.hpp>
 
@@ -464,9 +465,17 @@ void SupervisorRun::finish_actor(const Unit& unit, ExitReason reason, AfterStop 
     unit.actor->retiring.store(false, std::memory_order_relaxed);
     terminate_actor(unit.actor, reason);
     // Routed letters were sent to the group, not to this actor: they go to a sibling (rehome_strays). The rest are
-    // dropped with it, as before (asks among them resolve to an error).
-    std::erase_if(leftovers, [](const LetterPtr& letter) { return !letter->routed || *letter->type == typeid(Retire); });
-    if (!leftovers.empty()) strays_.push_back({unit.group, std::move(leftovers)});
+    // dropped with it, as dead letters (asks among them resolve to an error); a resizer's Retire letter is ours.
+    std::vector<LetterPtr> strays;
+    for (LetterPtr& letter : leftovers) {
+        if (*letter->type == typeid(Retire)) {
+            letter.reset();
+        } else if (letter->routed) {
+            strays.push_back(std::move(letter));
+        }
+    }
+    drop_dead_letters(leftovers, unit.actor->path);
+    if (!strays.empty()) strays_.push_back({unit.group, std::move(strays)});
 }
 
 // Hands routed letters left in the mailboxes of actors that stopped for good to siblings that will read them
@@ -496,6 +505,7 @@ void SupervisorRun::rehome_strays() {
                 letter = deliver_routed(takers[turn++ % takers.size()], std::move(letter));
             }
         }
+        drop_dead_letters(letters, group->path);  // what no sibling took
     }
 }
 
