@@ -121,6 +121,12 @@ public:
     void monitor(const RefAddr& actor) const {
         if (actor.cell()) monitor(ChildRef{actor.cell()});
     }
+    /// Watches a children group: once every actor of it has stopped for good, this actor is told
+    /// `GroupTerminated{group, reason}` (at once if it already has). Not for a group with a resizer.
+    void monitor(const ChildrenRef& group) const;
+    /// Watches a supervisor: this actor is told `SupervisorGaveUp{supervisor, failure}` each time it gives up and
+    /// escalates, and `SupervisorTerminated{supervisor, reason}` once it stops for good (at once if it already has).
+    void monitor(const SupervisorRef& supervisor) const;
 
 private:
     Result<SignedMessage, ReceiveError> recv_for(std::chrono::nanoseconds timeout) const;

@@ -35,12 +35,22 @@ void GroupCell::set_elements(Elements elements) {
     elements_.swap(next);
 }
 
+namespace {
+bool is_empty(const Element& element) noexcept {
+    return std::visit([](const auto& cell) { return cell == nullptr; }, element);
+}
+void set_slot(const Element& element, std::size_t slot) noexcept {
+    std::visit([slot](const auto& cell) { cell->slot = slot; }, element);
+}
+}  // namespace
+
 bool SupervisorCell::add(Element element) {
     bool ended = false;
     {
         std::lock_guard lock{lock_};
         ended = finished.load(std::memory_order_acquire);
         if (!ended) {
+            set_slot(element, elements_.size());
             elements_.push_back(element);
             if (!deployed_) return true;
         }
@@ -54,20 +64,24 @@ void terminate_actor(const std::shared_ptr<ActorCell>& cell, ExitReason reason) 
     std::vector<LetterPtr> unread;
     cell->mailbox.close(unread);
     drop_dead_letters(unread, cell->path);
-    std::vector<RefAddr> watchers;
-    {
-        std::lock_guard lock{cell->watch_lock};
-        if (cell->terminated) return;
-        cell->terminated = reason;
-        watchers.swap(cell->watchers);
+    if (auto watchers = cell->watch.end(reason)) {
+        for (const RefAddr& watcher : *watchers) {
+            (void)tell(watcher.cell(), RefAddr{cell}, Terminated{ChildRef{cell}, reason});
+        }
     }
-    for (const RefAddr& watcher : watchers) (void)tell(watcher.cell(), RefAddr{cell}, Terminated{ChildRef{cell}, reason});
+}
+
+void end_group(const std::shared_ptr<GroupCell>& group, ExitReason reason) {
+    if (auto watchers = group->watch.end(reason)) {
+        for (const RefAddr& watcher : *watchers) (void)tell(watcher.cell(), RefAddr{}, GroupTerminated{ChildrenRef{group}, reason});
+    }
 }
 
 void terminate_element(const Element& element, ExitReason reason) {
     if (const auto* group = std::get_if<std::shared_ptr<GroupCell>>(&element)) {
         const auto elements = (*group)->elements();
         for (const auto& cell : *elements) terminate_actor(cell, reason);
+        end_group(*group, reason);
         return;
     }
     for (const Element& below : std::get<std::shared_ptr<SupervisorCell>>(element)->elements()) {
@@ -76,8 +90,25 @@ void terminate_element(const Element& element, ExitReason reason) {
 }
 
 std::vector<Element> SupervisorCell::elements() const {
+    std::vector<Element> found;
     std::lock_guard lock{lock_};
-    return elements_;
+    found.reserve(elements_.size());
+    for (const Element& element : elements_) {
+        if (!is_empty(element)) found.push_back(element);
+    }
+    return found;
+}
+
+void SupervisorCell::forget(const Element& element) {
+    std::lock_guard lock{lock_};
+    const std::size_t slot = std::visit([](const auto& cell) { return cell->slot; }, element);
+    if (slot < elements_.size() && elements_[slot] == element) elements_[slot] = std::shared_ptr<GroupCell>{};
+}
+
+void SupervisorCell::compact() {
+    std::lock_guard lock{lock_};
+    std::erase_if(elements_, is_empty);
+    for (std::size_t i = 0; i < elements_.size(); ++i) set_slot(elements_[i], i);
 }
 
 bool SupervisorCell::post(Event event) {
@@ -91,6 +122,7 @@ void SupervisorCell::launch() {
         deployed_ = false;  // the new run deploys everything there is
     }
     finished.store(false, std::memory_order_release);
+    watch.revive();
     control_.reopen();
     // The handle is dropped: a supervisor is stopped through events, and the executor's shutdown cancels it.
     (void)system->executor->spawn(SupervisorRun{shared_from_this()});

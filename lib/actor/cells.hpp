@@ -13,6 +13,7 @@
 #include <bastion/supervision_strategy.hpp>
 #include <bastion/terminated.hpp>
 
+#include "actor/death_watch.hpp"
 #include "actor/remote_link.hpp"
 #include "actor/route.hpp"
 #include "executor/spinlock.hpp"
@@ -80,10 +81,8 @@ public:
     // Set (before it is shared) on a proxy for an actor on another node: letters go there, the mailbox stays unused.
     std::shared_ptr<RemoteLink> remote;
 
-    // Death watch: who is told when this actor stops for good.
-    std::mutex watch_lock;
-    std::vector<RefAddr> watchers;
-    std::optional<ExitReason> terminated;
+    // Who is told `Terminated` when this actor stops for good.
+    DeathWatch watch;
 
     // Routing (actor/route.hpp), under routes_lock: whether its run is a member of its routes now, and the routes it
     // joined itself (subscribe, notify), which it keeps across restarts.
@@ -144,6 +143,11 @@ public:
     // Added at run time (Bastion::children, SupervisorRef::children), not in its supervisor's builder: forgotten by its
     // supervisor once every actor of it has ended for good (set before it is added).
     bool dynamic = false;
+    // Its place in its supervisor's elements (under the supervisor's lock).
+    std::size_t slot = 0;
+
+    // Who is told `GroupTerminated` once every actor of it has stopped for good (not for a group with a resizer).
+    DeathWatch watch;
 
     // Owned by the supervisor's lightproc: stopped for good through its ChildrenRef (the resizer leaves it alone).
     bool stopped = false;
@@ -222,12 +226,11 @@ public:
     [[nodiscard]] bool add(Element element);
     /// Snapshot of the elements, in start order.
     std::vector<Element> elements() const;
-    /// Drops the elements for which `ended(element)` holds (its own lightproc, which owns what `ended` reads).
-    template <class Predicate>
-    void forget_if(Predicate ended) {
-        std::lock_guard lock{lock_};
-        std::erase_if(elements_, ended);
-    }
+    /// Lets go of `element` (its own lightproc, once the element has ended for good): its place stays, empty, until
+    /// `compact`.
+    void forget(const Element& element);
+    /// Closes the empty places `forget` left (its own lightproc).
+    void compact();
 
     /// Hands an event to its lightproc. False if it has ended for good.
     bool post(Event event);
@@ -238,6 +241,11 @@ public:
     // Added at run time (Bastion::supervisor, SupervisorRef::supervisor): forgotten by its parent once it has stopped
     // for good (set before it is added).
     bool dynamic = false;
+    // Its place in its parent's elements (under the parent's lock).
+    std::size_t slot = 0;
+
+    // Who is told `SupervisorTerminated` when it stops for good, and `SupervisorGaveUp` each time it escalates.
+    DeathWatch watch;
 
     // Owned by the parent's lightproc: this supervisor as a unit of its parent.
     UnitState unit;
@@ -247,7 +255,7 @@ public:
 private:
     friend class SupervisorRun;
     mutable std::mutex lock_;
-    std::vector<Element> elements_;
+    std::vector<Element> elements_;  // in start order; an element forgotten leaves an empty one until compact()
     bool deployed_ = false;  // under lock_: later adds are deployed through an event
     Mailbox control_;
 };
@@ -295,6 +303,8 @@ void run_callback(const System& system, const char* which, const BastionPath& pa
 /// Ends an actor for good: its mailbox refuses sends and drops what it held (asks among them resolve to an error),
 /// and its watchers are told `reason`. Idempotent.
 void terminate_actor(const std::shared_ptr<ActorCell>& cell, ExitReason reason);
+/// Tells the watchers of `group` that it has ended (every actor of it stopped for good), once.
+void end_group(const std::shared_ptr<GroupCell>& group, ExitReason reason);
 /// Ends every actor of `element` (a group, or everything below a supervisor) that never started or has ended:
 /// an element that will never run must not take sends.
 void terminate_element(const Element& element, ExitReason reason);

@@ -38,13 +38,17 @@ void BastionContext::monitor(const ChildRef& actor) const {
         cell.remote->monitor(cell, signature());
         return;
     }
-    std::optional<ExitReason> terminated;
-    {
-        std::lock_guard lock{cell.watch_lock};
-        terminated = cell.terminated;
-        if (!terminated) cell.watchers.push_back(signature());
+    if (auto ended = cell.watch.watch(signature())) (void)tell(signature(), Terminated{actor, *ended});
+}
+
+void BastionContext::monitor(const ChildrenRef& group) const {
+    if (auto ended = group.cell()->watch.watch(signature())) (void)tell(signature(), GroupTerminated{group, *ended});
+}
+
+void BastionContext::monitor(const SupervisorRef& supervisor) const {
+    if (auto ended = supervisor.cell()->watch.watch(signature())) {
+        (void)tell(signature(), SupervisorTerminated{supervisor, *ended});
     }
-    if (terminated) (void)tell(signature(), Terminated{actor, *terminated});
 }
 
 namespace detail {

@@ -186,6 +186,9 @@ void SupervisorRun::escalate(const Failure& failure) {
                           " gave up: too many restarts; escalating to its parent");
     state_ = State::Escalating;
     failure_ = failure;
+    for (const RefAddr& watcher : self_->watch.watchers()) {
+        (void)tell(watcher.cell(), RefAddr{}, SupervisorGaveUp{SupervisorRef{self_}, failure});
+    }
     bring_down_all(StopMode::Restart, failure);
 }
 
@@ -206,7 +209,7 @@ void SupervisorRun::progress() {
             }
             if (count(Phase::AwaitingRestart) == 0) break;
             for (const Unit& unit : units_) {
-                if (unit.state().phase == Phase::AwaitingRestart) schedule_restart(unit);
+                if (!unit.is_hole() && unit.state().phase == Phase::AwaitingRestart) schedule_restart(unit);
             }
             start_next();
             break;
@@ -251,6 +254,7 @@ void SupervisorRun::rebuild_units() {
     units_.clear();
     index_.clear();
     count_ = {};
+    holes_ = 0;
     for (const Element& element : self_->elements()) add_units(element);
 }
 
@@ -263,11 +267,31 @@ bool SupervisorRun::ended_for_good(const Element& element) noexcept {
     return supervisor.dynamic && supervisor.unit.phase == Phase::Stopped;
 }
 
-void SupervisorRun::forget_ended(bool now) {
-    if (ended_elements_ == 0 || (!now && (ended_elements_ < 16 || ended_elements_ * 2 < units_.size()))) return;
-    ended_elements_ = 0;
-    self_->forget_if(ended_for_good);
-    rebuild_units();
+void SupervisorRun::forget_ended() {
+    if (ended_.empty()) return;
+    auto hole = [this](const void* cell) {
+        auto it = index_.find(cell);
+        if (it == index_.end()) return;
+        Unit& unit = units_[it->second];
+        --count_[static_cast<std::size_t>(unit.state().phase)];
+        unit = Unit{};
+        index_.erase(it);
+        ++holes_;
+    };
+    for (const Element& element : std::exchange(ended_, {})) {
+        if (!ended_for_good(element)) continue;  // started again meanwhile
+        if (const auto* group = std::get_if<std::shared_ptr<GroupCell>>(&element)) {
+            const auto elements = (*group)->elements();
+            for (const auto& cell : *elements) hole(cell.get());
+        } else {
+            hole(std::get<std::shared_ptr<SupervisorCell>>(element).get());
+        }
+        self_->forget(element);
+    }
+    if (holes_ >= 64 && holes_ * 2 >= units_.size()) {
+        self_->compact();
+        rebuild_units();
+    }
 }
 
 void SupervisorRun::set_phase(const Unit& unit, Phase phase) noexcept {
@@ -277,9 +301,9 @@ void SupervisorRun::set_phase(const Unit& unit, Phase phase) noexcept {
         if (unit.actor && !unit.group->resizer) {
             GroupCell& group = *unit.group;
             group.stopped_units = stops ? group.stopped_units + 1 : group.stopped_units - 1;
-            if (stops && group.dynamic && group.stopped_units == group.elements()->size()) ++ended_elements_;
+            if (stops && group.dynamic && group.stopped_units == group.elements()->size()) ended_.push_back(unit.group);
         } else if (unit.supervisor && unit.supervisor->dynamic && stops) {
-            ++ended_elements_;
+            ended_.push_back(unit.supervisor);
         }
     }
     --count_[static_cast<std::size_t>(state.phase)];
@@ -293,8 +317,8 @@ void SupervisorRun::start_in_order(const Unit& unit, bool fresh) {
         ActorCell& cell = *unit.actor;
         if (cell.mailbox.is_closed()) cell.mailbox.reopen();  // what is sent from now on waits for its start
         if (state.phase == Phase::Stopped) {
-            std::lock_guard lock{cell.watch_lock};
-            cell.terminated.reset();
+            cell.watch.revive();
+            unit.group->watch.revive();
             cell.stop_requested.store(false, std::memory_order_relaxed);
         }
     }
@@ -421,7 +445,9 @@ void SupervisorRun::bring_down(const Unit& unit, StopMode mode, const Failure& w
 }
 
 void SupervisorRun::bring_down_all(StopMode mode, const Failure& why) {
-    for (auto it = units_.rbegin(); it != units_.rend(); ++it) bring_down(*it, mode, why);
+    for (auto it = units_.rbegin(); it != units_.rend(); ++it) {
+        if (!it->is_hole()) bring_down(*it, mode, why);
+    }
 }
 
 void SupervisorRun::schedule_restart(const Unit& unit) {
@@ -475,6 +501,7 @@ void SupervisorRun::finish_actor(const Unit& unit, ExitReason reason, AfterStop 
         }
     }
     drop_dead_letters(leftovers, unit.actor->path);
+    if (!unit.group->resizer && unit.group->stopped_units == unit.group->elements()->size()) end_group(unit.group, reason);
     if (!strays.empty()) strays_.push_back({unit.group, std::move(strays)});
 }
 
@@ -512,6 +539,7 @@ void SupervisorRun::rehome_strays() {
 void SupervisorRun::restart_due(Clock::time_point now) {
     if (state_ != State::Running || count(Phase::BackingOff) == 0) return;
     for (const Unit& unit : units_) {
+        if (unit.is_hole()) continue;
         UnitState& state = unit.state();
         if (state.phase == Phase::BackingOff && state.restart_at <= now) restart(unit);
     }
@@ -578,7 +606,8 @@ void SupervisorRun::redeploy() {
     for (const Element& element : self_->elements()) {
         if (const auto* group = std::get_if<std::shared_ptr<GroupCell>>(&element)) (*group)->stopped = false;
     }
-    forget_ended(true);  // what was added at run time and has ended stays ended: a restart is not a resurrection
+    forget_ended();  // what was added at run time and has ended stays ended: a restart is not a resurrection
+    self_->compact();
     rebuild_units();
     start_queue_.clear();  // brought down with everything else: what it held is Idle or AwaitingRestart now
     for (const Unit& unit : units_) {
@@ -609,6 +638,12 @@ void SupervisorRun::finish() {
         }
     }
     if (stop_mode_ == StopMode::Stop) callback("after_stop", [](const Callbacks& c) { c.after_stop(); });
+    const ExitReason reason = stop_mode_ == StopMode::Kill ? ExitReason::Killed : ExitReason::Stopped;
+    if (auto watchers = self_->watch.end(reason)) {
+        for (const RefAddr& watcher : *watchers) {
+            (void)tell(watcher.cell(), RefAddr{}, SupervisorTerminated{SupervisorRef{self_}, reason});
+        }
+    }
     state_ = State::Finished;
     self_->finished.store(true, std::memory_order_release);
     // Elements added as it ended (their Deploy events came too late) never run: they refuse sends from now on.
@@ -634,6 +669,7 @@ Clock::time_point SupervisorRun::next_deadline() const noexcept {
     for (const Resized& resized : resized_) next = std::min(next, resized.next_at);
     if (count(Phase::BackingOff) == 0) return next;
     for (const Unit& unit : units_) {
+        if (unit.is_hole()) continue;
         const UnitState& state = unit.state();
         if (state.phase == Phase::BackingOff) next = std::min(next, state.restart_at);
     }
@@ -641,17 +677,16 @@ Clock::time_point SupervisorRun::next_deadline() const noexcept {
 }
 
 std::vector<SupervisorRun::Unit> SupervisorRun::targets(const Unit& failed) const {
-    switch (self_->strategy) {
-        case SupervisionStrategy::OneForOne: return {failed};
-        case SupervisionStrategy::OneForAll: return units_;
-        case SupervisionStrategy::RestForOne: {
-            auto it = std::find_if(units_.begin(), units_.end(), [&](const Unit& u) {
-                return u.actor == failed.actor && u.supervisor == failed.supervisor;
-            });
-            return {it, units_.end()};
-        }
+    if (self_->strategy == SupervisionStrategy::OneForOne) return {failed};
+    auto first = units_.begin();
+    if (self_->strategy == SupervisionStrategy::RestForOne) {
+        first = std::find_if(units_.begin(), units_.end(), [&](const Unit& u) {
+            return u.actor == failed.actor && u.supervisor == failed.supervisor;
+        });
     }
-    return {failed};
+    std::vector<Unit> found;
+    std::copy_if(first, units_.end(), std::back_inserter(found), [](const Unit& u) { return !u.is_hole(); });
+    return found;
 }
 
 const SupervisorRun::Unit* SupervisorRun::find(const ActorCell* actor, const SupervisorCell* supervisor) const noexcept {

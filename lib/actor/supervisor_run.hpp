@@ -28,6 +28,7 @@ private:
         std::shared_ptr<GroupCell> group;
         std::shared_ptr<SupervisorCell> supervisor;
         UnitState& state() const noexcept { return actor ? actor->unit : supervisor->unit; }
+        bool is_hole() const noexcept { return !actor && !supervisor; }  // a forgotten unit's place
     };
 
     void handle(Event& event);
@@ -45,8 +46,8 @@ private:
     void rebuild_units();
     /// Whether `element` was added at run time and has ended for good: its supervisor forgets it.
     static bool ended_for_good(const Element& element) noexcept;
-    /// Forgets every element that has ended for good, once they are many (amortized: see ended_elements_).
-    void forget_ended(bool now = false);
+    /// Lets go of the elements in ended_ at once (their units become holes), and closes the holes once they are many.
+    void forget_ended();
     void set_phase(const Unit& unit, Phase phase) noexcept;
     std::size_t count(Phase phase) const noexcept { return count_[static_cast<std::size_t>(phase)]; }
     /// Queues `unit` to start once the units queued before it have begun (start order); `fresh`: a first start.
@@ -96,10 +97,12 @@ private:
     // Failures of a one-for-all or rest-for-one supervisor that came while units were starting: handled once they
     // have all begun, so that each failure stops and restarts every affected unit exactly once.
     std::vector<Unit> deferred_failures_;
-    // Elements added at run time that have ended for good since the last forget_ended(): once they are at least
-    // half as many as the units, one pass forgets them all, so memory does not grow with churn and each forgotten
-    // element costs amortized constant time.
-    std::size_t ended_elements_ = 0;
+    // Elements added at run time that have ended for good, to forget at the next progress() (not in the middle of a
+    // walk over units_). Forgetting one lets go of its cells at once and leaves holes in units_ and in the
+    // supervisor's elements; once the holes are half of units_, one pass closes them all: memory does not grow with
+    // churn, and each forgotten element costs amortized constant time.
+    std::vector<Element> ended_;
+    std::size_t holes_ = 0;
     struct Resized {                                      // a group with a resizer, and when to sample it next
         std::shared_ptr<GroupCell> group;
         Clock::time_point next_at;

@@ -793,11 +793,7 @@ void Node::on_frame(Peer& peer, Link& link, Frame& frame) {
                 RefAddr watcher = resolve(*body.watcher);
                 auto cell = exported(body.actor);
                 std::optional<ExitReason> terminated = ExitReason::Stopped;  // not here (any more)
-                if (cell) {
-                    std::lock_guard guard{cell->watch_lock};
-                    terminated = cell->terminated;
-                    if (!terminated) cell->watchers.push_back(watcher);
-                }
+                if (cell) terminated = cell->watch.watch(watcher);
                 if (!terminated) return;
                 (void)peer.post([&](FrameWriter& out) {
                     out.begin(FrameKind::Tell, 4);
