@@ -9,6 +9,7 @@
 #include <bastion/supervisor.hpp>
 #include <bastion/supervisor_ref.hpp>
 
+#include <chrono>
 #include <utility>
 
 namespace bastion {
@@ -42,6 +43,16 @@ public:
     /// Blocks the calling thread (no CPU) until the system has stopped, then joins its threads. Call it from a plain
     /// thread, not from an actor. Returns at once if there is no system. Rust: `block_until_stopped`.
     static void block_until_stopped();
+    /// As `block_until_stopped`, but waits at most `timeout`: true once the system has stopped (its threads are then
+    /// joined), false if it is still stopping (an actor in a loop that reaches no wait point holds it up: see
+    /// `this_proc::yield_now`); call it again, or `block_until_stopped`, to go on waiting. Beyond upstream.
+    template <class Rep, class Period>
+    static bool block_until_stopped_for(std::chrono::duration<Rep, Period> timeout) {
+        return block_until_stopped_until(std::chrono::steady_clock::now() +
+                                         std::chrono::ceil<std::chrono::steady_clock::duration>(timeout));
+    }
+    /// As `block_until_stopped_for`, with a deadline.
+    static bool block_until_stopped_until(std::chrono::steady_clock::time_point deadline);
 
     /// Adds a top-level supervisor. Err before `init` and once the system has stopped (a stopped system runs
     /// nothing new). Rust: `supervisor`.

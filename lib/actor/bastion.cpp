@@ -90,17 +90,24 @@ void Bastion::stop() { detail::request_stop(detail::StopMode::Stop); }
 
 void Bastion::kill() { detail::request_stop(detail::StopMode::Kill); }
 
-void Bastion::block_until_stopped() {
+void Bastion::block_until_stopped() { (void)block_until_stopped_until(std::chrono::steady_clock::time_point::max()); }
+
+bool Bastion::block_until_stopped_until(std::chrono::steady_clock::time_point deadline) {
     auto system = detail::current_system();
-    if (!system) return;
+    if (!system) return true;
     if (executor::Executor::current() == system->executor.get()) {
         throw std::logic_error{"bastion: block_until_stopped() called from inside the system it waits for"};
     }
     {
         std::unique_lock guard{system->lock};
-        system->changed.wait(guard, [&] { return system->stopped; });
+        if (deadline == std::chrono::steady_clock::time_point::max()) {
+            system->changed.wait(guard, [&] { return system->stopped; });
+        } else if (!system->changed.wait_until(guard, deadline, [&] { return system->stopped; })) {
+            return false;
+        }
     }
     detail::reap(*system);
+    return true;
 }
 
 Result<SupervisorRef, void> Bastion::supervisor(detail::SupervisorInit init) {

@@ -174,6 +174,29 @@ TEST_CASE("polling loops on try_recv see their stop and let their workers serve 
     REQUIRE(wait_until("the pollers end", [&] { return ended->load() == 4; }, 2s));
 }
 
+TEST_CASE("block_until_stopped_for gives up while an actor computes past its stop, and succeeds once it yields") {
+    Bastion::init_with(Config{}.hide_backtraces());
+    Bastion::start();
+    auto computing = std::make_shared<std::atomic<bool>>(false);
+    auto release = std::make_shared<std::atomic<bool>>(false);
+    REQUIRE(Bastion::children([&](Children c) {
+                return c.with_exec([computing, release](BastionContext) -> Exec {
+                    computing->store(true);
+                    while (!release->load()) {
+                    }  // no wait point: a stop cannot land here
+                    for (;;) executor::this_proc::yield_now();  // a cancellation point
+                });
+            }).is_ok());
+    REQUIRE(wait_until("it computes", [&] { return computing->load(); }));
+    Bastion::stop();
+    const auto before = std::chrono::steady_clock::now();
+    CHECK_FALSE(Bastion::block_until_stopped_for(200ms));
+    CHECK(std::chrono::steady_clock::now() - before >= 200ms);
+    release->store(true);
+    CHECK(Bastion::block_until_stopped_for(5s));
+    CHECK(Bastion::block_until_stopped_for(0ms));  // stopped and joined: true at once
+}
+
 TEST_CASE("yield_now is a cancellation point for a lightproc that only computes") {
     auto spins = std::make_shared<std::atomic<long>>(0);
     auto handle = executor::Executor::global().spawn([spins] {
