@@ -6,7 +6,32 @@
 
 #include "executor/spinlock.hpp"
 
+#include <cassert>
+
 namespace bastion::detail {
+
+#ifndef NDEBUG
+namespace {
+// Debug builds check the receiver side's contract: one consumer at a time (a receiver, or whoever drains a closed
+// mailbox under the drain lock). A thread id cannot tell: a lightproc may resume on another worker.
+class ConsumerCheck {
+public:
+    explicit ConsumerCheck(std::atomic<int>& consumers) noexcept : consumers_{consumers} {
+        [[maybe_unused]] const int before = consumers_.fetch_add(1, std::memory_order_acq_rel);
+        assert(before == 0 && "Mailbox: two consumers at once (receive only from the actor's own lightproc)");
+    }
+    ~ConsumerCheck() { consumers_.fetch_sub(1, std::memory_order_acq_rel); }
+    ConsumerCheck(const ConsumerCheck&) = delete;
+    ConsumerCheck& operator=(const ConsumerCheck&) = delete;
+
+private:
+    std::atomic<int>& consumers_;
+};
+}  // namespace
+#define BASTION_MAILBOX_CONSUMER() const ConsumerCheck consumer_check{consumers_}
+#else
+#define BASTION_MAILBOX_CONSUMER() static_assert(true, "")
+#endif
 
 Mailbox::Mailbox() noexcept = default;
 
@@ -52,6 +77,11 @@ void Mailbox::take_pushed() noexcept {
 }
 
 LetterPtr Mailbox::try_pop() noexcept {
+    BASTION_MAILBOX_CONSUMER();
+    return take_one();
+}
+
+LetterPtr Mailbox::take_one() noexcept {
     if (taken_ == nullptr) {
         if (head_.load(std::memory_order_acquire) == 0) return nullptr;
         take_pushed();
@@ -77,11 +107,12 @@ void Mailbox::receive_point() {
 
 LetterPtr Mailbox::pop_until(std::chrono::steady_clock::time_point deadline) {
     using namespace executor::detail;
+    BASTION_MAILBOX_CONSUMER();
     if (taken_ != nullptr || head_.load(std::memory_order_acquire) != 0) {
         // A letter waits: this receive holds the worker, so it counts against the budget. Only the receiver takes
         // letters, so one is still there after a yield.
         receive_point();
-        return try_pop();
+        return take_one();
     }
     // It waits, or finds its deadline passed: either way its worker is not held. The wait below is a cancellation
     // point of its own.
@@ -122,35 +153,38 @@ LetterPtr Mailbox::pop_until(std::chrono::steady_clock::time_point deadline) {
         } else {
             unwatch_word(head_);
         }
-        if (LetterPtr letter = try_pop()) return letter;
+        if (LetterPtr letter = take_one()) return letter;
     }
 }
 
 void Mailbox::close() noexcept {
     std::lock_guard lock{drain_lock_};
+    BASTION_MAILBOX_CONSUMER();
     closed_.store(true, std::memory_order_relaxed);
     std::atomic_thread_fence(std::memory_order_seq_cst);  // pairs with push
-    while (try_pop()) {
+    while (take_one()) {
     }
 }
 
 void Mailbox::close(std::vector<LetterPtr>& leftovers) {
     std::lock_guard lock{drain_lock_};
+    BASTION_MAILBOX_CONSUMER();
     closed_.store(true, std::memory_order_relaxed);
     std::atomic_thread_fence(std::memory_order_seq_cst);  // pairs with push
-    while (LetterPtr letter = try_pop()) leftovers.push_back(std::move(letter));
+    while (LetterPtr letter = take_one()) leftovers.push_back(std::move(letter));
 }
 
 LetterPtr Mailbox::drain_if_closed(Letter* own) noexcept {
     std::lock_guard lock{drain_lock_};
     if (!closed_.load(std::memory_order_relaxed)) return nullptr;  // reopened meanwhile: a new receiver owns the letters
+    BASTION_MAILBOX_CONSUMER();
     // Only its own letter: another sender that raced the same close drains after us and takes its own back (dropping
     // it here would lose it: neither handed back nor among the close's leftovers). What is left, in order, goes back
     // on the receiver's list, where the destructor's close drops it if no sender comes for it.
     LetterPtr mine;
     Letter* first = nullptr;
     Letter* last = nullptr;
-    while (LetterPtr letter = try_pop()) {
+    while (LetterPtr letter = take_one()) {
         if (letter.get() == own) {
             mine = std::move(letter);
             continue;

@@ -76,6 +76,8 @@ private:
     /// Wakes the receiver whose `mark` the letter `delivered` replaced.
     void wake(std::uintptr_t mark, Letter& delivered) noexcept;
     LetterPtr drain_if_closed(Letter* own) noexcept;
+    /// The oldest letter, or null: try_pop without the debug check, for callers that made it already.
+    LetterPtr take_one() noexcept;
 
     // The head: 0 (empty), the newest letter of the senders' stack, or the waiting receiver's mark: `waiting` alone (it
     // parks on waiter_) or with its worker's mark (its worker watches the head).
@@ -86,6 +88,9 @@ private:
     std::uint32_t unwaited_receives_ = 0;  // receive points since the receiver last waited or yielded
     executor::detail::WakeSlot waiter_;
     std::mutex drain_lock_;
+#ifndef NDEBUG
+    std::atomic<int> consumers_{0};  // debug builds: consumers inside now (at most one)
+#endif
 };
 
 }  // namespace bastion::detail
