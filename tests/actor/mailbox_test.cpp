@@ -32,14 +32,9 @@ using bastion::executor::ProcCancelled;
 using bastion::test::Budget;
 using bastion::test::Clock;
 using bastion::test::Jitter;
+using bastion::test::two_workers;
 
 namespace {
-
-ExecutorConfig two_workers() {
-    ExecutorConfig config;
-    config.workers = 2;
-    return config;
-}
 
 struct Stamp {
     int sender;
@@ -110,29 +105,8 @@ Stamp settle(LetterPtr letter, Fate fate) {
 }
 
 // Where a receiver runs.
-enum class Receiver { PlainThread, UnboundProc, BoundProc };
-
-const char* receiver_name(Receiver receiver) {
-    switch (receiver) {
-        case Receiver::PlainThread: return "a plain thread";
-        case Receiver::UnboundProc: return "an unbound lightproc";
-        case Receiver::BoundProc: return "a lightproc bound to worker 0";
-    }
-    return "?";
-}
-
-// Runs `body` as the receiver kind says and waits for it.
-void run_as(Receiver receiver, Executor& ex, std::function<void()> body) {
-    switch (receiver) {
-        case Receiver::PlainThread: {
-            std::thread thread{body};
-            thread.join();
-            return;
-        }
-        case Receiver::UnboundProc: REQUIRE(ex.spawn(body).wait_for(60s)); return;
-        case Receiver::BoundProc: REQUIRE(ex.spawn_on(0, body).wait_for(60s)); return;
-    }
-}
+using Receiver = bastion::test::Waiter;
+using bastion::test::run_as;
 
 }  // namespace
 
@@ -146,7 +120,7 @@ TEST_CASE("letters from many sender threads and lightprocs reach one receiver ex
     SUBCASE("received by a plain thread") { receiver = Receiver::PlainThread; }
     SUBCASE("received by an unbound lightproc") { receiver = Receiver::UnboundProc; }
     SUBCASE("received by a lightproc bound to worker 0") { receiver = Receiver::BoundProc; }
-    INFO("receiver: " << std::string{receiver_name(receiver)});
+    INFO("receiver: " << std::string{bastion::test::waiter_name(receiver)});
 
     Mailbox mailbox;
     std::atomic<int> refused{0};
@@ -378,7 +352,7 @@ TEST_CASE("a receiver parked in pop_until is woken by the next push, every round
     SUBCASE("the receiver is a lightproc bound to worker 0 (its worker watches the head)") {
         receiver = Receiver::BoundProc;
     }
-    INFO("receiver: " << std::string{receiver_name(receiver)});
+    INFO("receiver: " << std::string{bastion::test::waiter_name(receiver)});
 
     Mailbox mailbox;
     std::atomic<int> ready{-1};
@@ -439,7 +413,7 @@ TEST_CASE("a receiver parked in pop_until is woken by the next push, every round
 TEST_CASE("pop_until returns null once its deadline passes, and the next push still reaches the receiver") {
     Executor ex{two_workers()};
     for (Receiver receiver : {Receiver::PlainThread, Receiver::UnboundProc, Receiver::BoundProc}) {
-        INFO("receiver: " << std::string{receiver_name(receiver)});
+        INFO("receiver: " << std::string{bastion::test::waiter_name(receiver)});
         Mailbox mailbox;
         bool timed_out = false;
         Clock::duration waited{};
@@ -468,7 +442,7 @@ TEST_CASE("a letter pushed as pop_until's deadline passes is returned by that wa
     SUBCASE("the receiver is a plain thread") { receiver = Receiver::PlainThread; }
     SUBCASE("the receiver is an unbound lightproc") { receiver = Receiver::UnboundProc; }
     SUBCASE("the receiver is a lightproc bound to worker 0") { receiver = Receiver::BoundProc; }
-    INFO("receiver: " << std::string{receiver_name(receiver)});
+    INFO("receiver: " << std::string{bastion::test::waiter_name(receiver)});
 
     Mailbox mailbox;
     std::atomic<int> ready{-1};

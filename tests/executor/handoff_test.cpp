@@ -27,15 +27,10 @@ using bastion::executor::RecoverableHandle;
 using bastion::test::Budget;
 using bastion::test::Clock;
 using bastion::test::Jitter;
+using bastion::test::two_workers;
 namespace this_proc = bastion::executor::this_proc;
 
 namespace {
-
-ExecutorConfig two_workers() {
-    ExecutorConfig config;
-    config.workers = 2;
-    return config;
-}
 
 // A real system call: the compiler may cache pthread_self() across a fiber's suspension.
 long gettid_now() { return syscall(SYS_gettid); }

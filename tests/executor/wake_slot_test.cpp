@@ -29,38 +29,13 @@ using bastion::executor::detail::WakeSlot;
 using bastion::test::Budget;
 using bastion::test::Clock;
 using bastion::test::Jitter;
+using bastion::test::run_as;
+using bastion::test::two_workers;
+using bastion::test::Waiter;
+using bastion::test::waiter_name;
 namespace this_proc = bastion::executor::this_proc;
 
 namespace {
-
-ExecutorConfig two_workers() {
-    ExecutorConfig config;
-    config.workers = 2;
-    return config;
-}
-
-enum class Waiter { PlainThread, UnboundProc, BoundProc };
-
-const char* waiter_name(Waiter waiter) {
-    switch (waiter) {
-        case Waiter::PlainThread: return "a plain thread";
-        case Waiter::UnboundProc: return "an unbound lightproc";
-        case Waiter::BoundProc: return "a lightproc bound to worker 0";
-    }
-    return "?";
-}
-
-void run_as(Waiter waiter, Executor& ex, std::function<void()> body) {
-    switch (waiter) {
-        case Waiter::PlainThread: {
-            std::thread thread{body};
-            thread.join();
-            return;
-        }
-        case Waiter::UnboundProc: REQUIRE(ex.spawn(body).wait_for(60s)); return;
-        case Waiter::BoundProc: REQUIRE(ex.spawn_on(0, body).wait_for(60s)); return;
-    }
-}
 
 // Producers that, each round, publish one unit with a seq_cst read-modify-write and then call `wake`, after a random
 // pause: two plain threads and a lightproc bound to worker 1 (so a bound waiter on worker 0 is woken across workers).

@@ -5,15 +5,53 @@
 #include <signal.h>
 #include <time.h>
 
+#include <bastion/executor/executor.hpp>
+
+#include <doctest/doctest.h>
+
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <thread>
 #include <vector>
 
 namespace bastion::test {
 
 using Clock = std::chrono::steady_clock;
+
+/// An executor of two workers, the machine's count here, whatever BASTION_WORKERS says.
+inline executor::ExecutorConfig two_workers() {
+    executor::ExecutorConfig config;
+    config.workers = 2;
+    return config;
+}
+
+/// Who waits (receives, parks) in a stress test: each kind parks differently.
+enum class Waiter { PlainThread, UnboundProc, BoundProc };
+
+inline const char* waiter_name(Waiter waiter) {
+    switch (waiter) {
+        case Waiter::PlainThread: return "a plain thread";
+        case Waiter::UnboundProc: return "an unbound lightproc";
+        case Waiter::BoundProc: return "a lightproc bound to worker 0";
+    }
+    return "?";
+}
+
+/// Runs `body` as `waiter` on `ex` (worker 0 for a bound one) and waits for it, at most a minute.
+inline void run_as(Waiter waiter, executor::Executor& ex, std::function<void()> body) {
+    using namespace std::chrono_literals;
+    switch (waiter) {
+        case Waiter::PlainThread: {
+            std::thread thread{body};
+            thread.join();
+            return;
+        }
+        case Waiter::UnboundProc: REQUIRE(ex.spawn(body).wait_for(60s)); return;
+        case Waiter::BoundProc: REQUIRE(ex.spawn_on(0, body).wait_for(60s)); return;
+    }
+}
 
 /// A small, fast, per-caller pseudo-random source (xorshift), so jitter costs no lock and no syscall.
 class Jitter {
