@@ -20,7 +20,7 @@ void GroupCell::build(const std::shared_ptr<GroupCell>& self) {
 std::shared_ptr<ActorCell> GroupCell::make_element(const std::shared_ptr<GroupCell>& self) const {
     const BastionId child = BastionId::new_v4();
     auto cell = std::make_shared<ActorCell>(child, *path.append(BastionPathElement::Child(child)), name, self);
-    cell->metered = resizer.has_value();
+    cell->meter.on = resizer.has_value();
     return cell;
 }
 

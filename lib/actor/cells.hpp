@@ -68,6 +68,28 @@ struct UnitState {
     bool fresh_start = false;          // Starting only: its start is a first one (before_start), not a restart
 };
 
+/// An actor's membership in routes (actor/route.hpp), under `lock`: whether its run is a member of its routes now,
+/// and the routes it joined itself (subscribe, notify), which it keeps across restarts.
+struct RouteMembership {
+    std::mutex lock;
+    bool joined = false;
+    std::vector<std::shared_ptr<Route>> own;
+};
+
+/// What a resizer measures of one member of its group (all relaxed counters; nothing here orders other memory).
+struct Metering {
+    // Its group has a resizer: routed letters to it are counted (set once, before the cell is shared).
+    bool on = false;
+    // Counted routed letters waiting in its mailbox (the resizer's backlog measure), and ever delivered.
+    std::atomic<std::int64_t> backlog{0};
+    std::atomic<std::uint64_t> routed_total{0};
+    // Being removed by the resizer: it left its routes and stops once it reads the Retire letter behind the messages
+    // already in its mailbox. Set by the supervisor, cleared when it stops for good.
+    std::atomic<bool> retiring{false};
+    // routed_total at the resizer's last sample (the supervisor's lightproc only).
+    std::uint64_t routed_seen = 0;
+};
+
 class ActorCell {
 public:
     ActorCell(BastionId id, BastionPath path, std::string name, std::weak_ptr<GroupCell> group) noexcept
@@ -83,26 +105,15 @@ public:
 
     // Who is told `Terminated` when this actor stops for good.
     DeathWatch watch;
-
-    // Routing (actor/route.hpp), under routes_lock: whether its run is a member of its routes now, and the routes it
-    // joined itself (subscribe, notify), which it keeps across restarts.
-    std::mutex routes_lock;
-    bool joined = false;
-    std::vector<std::shared_ptr<Route>> own_routes;
-    // Its group has a resizer: routed letters to it are counted (set once, before it is shared).
-    bool metered = false;
-    // Counted routed letters waiting in its mailbox (the resizer's backlog measure), and ever delivered.
-    std::atomic<std::int64_t> backlog{0};
-    std::atomic<std::uint64_t> routed_total{0};
+    // Its membership in dispatchers and distributors.
+    RouteMembership routes;
+    // What its group's resizer measures of it.
+    Metering meter;
     // A stop or kill was asked for through a ref: a second one is refused. Cleared when it starts again.
     std::atomic<bool> stop_requested{false};
-    // Being removed by its group's resizer: it left its routes and stops once it reads the Retire letter behind the
-    // messages already in its mailbox. Set by the supervisor, cleared when it stops for good.
-    std::atomic<bool> retiring{false};
 
     // Owned by the supervisor's lightproc.
     UnitState unit;
-    std::uint64_t routed_seen = 0;  // routed_total at the resizer's last sample
     std::uint64_t incarnation = 0;
     executor::RecoverableHandle<void> run;
     std::atomic<StopMode> stop_mode{StopMode::None};  // read by the actor's lightproc as it unwinds

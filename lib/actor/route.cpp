@@ -113,35 +113,35 @@ std::shared_ptr<RouteObserver> Routes::observer() const {
 // Membership
 
 void join_routes(const std::shared_ptr<ActorCell>& cell, const GroupCell& group) {
-    if (cell->retiring.load(std::memory_order_acquire)) return;  // restarted before it read its Retire letter
-    std::lock_guard lock{cell->routes_lock};
-    cell->joined = true;
-    if (group.routes.empty() && cell->own_routes.empty()) return;
+    if (cell->meter.retiring.load(std::memory_order_acquire)) return;  // restarted before it read its Retire letter
+    std::lock_guard lock{cell->routes.lock};
+    cell->routes.joined = true;
+    if (group.routes.empty() && cell->routes.own.empty()) return;
     const ChildRef self{cell};
     for (const auto& route : group.routes) route->add(self);
-    for (const auto& route : cell->own_routes) route->add(self);
+    for (const auto& route : cell->routes.own) route->add(self);
 }
 
 void leave_routes(const std::shared_ptr<ActorCell>& cell, const GroupCell& group) {
-    std::lock_guard lock{cell->routes_lock};
-    if (!cell->joined) return;
-    cell->joined = false;
+    std::lock_guard lock{cell->routes.lock};
+    if (!cell->routes.joined) return;
+    cell->routes.joined = false;
     const ChildRef self{cell};
     for (const auto& route : group.routes) route->remove(self);
-    for (const auto& route : cell->own_routes) route->remove(self);
+    for (const auto& route : cell->routes.own) route->remove(self);
 }
 
 void subscribe_route(const std::shared_ptr<ActorCell>& cell, const std::shared_ptr<Route>& route) {
-    std::lock_guard lock{cell->routes_lock};
-    if (std::find(cell->own_routes.begin(), cell->own_routes.end(), route) == cell->own_routes.end()) {
-        cell->own_routes.push_back(route);
+    std::lock_guard lock{cell->routes.lock};
+    if (std::find(cell->routes.own.begin(), cell->routes.own.end(), route) == cell->routes.own.end()) {
+        cell->routes.own.push_back(route);
     }
-    if (cell->joined) route->add(ChildRef{cell});
+    if (cell->routes.joined) route->add(ChildRef{cell});
 }
 
 void unsubscribe_route(const std::shared_ptr<ActorCell>& cell, const std::shared_ptr<Route>& route) {
-    std::lock_guard lock{cell->routes_lock};
-    std::erase(cell->own_routes, route);
+    std::lock_guard lock{cell->routes.lock};
+    std::erase(cell->routes.own, route);
     route->remove(ChildRef{cell});
 }
 
@@ -153,7 +153,7 @@ void send_retire(const std::shared_ptr<ActorCell>& cell) noexcept {
 
 void settle_routed(const std::shared_ptr<ActorCell>& receiver, const Letter& letter) {
     if (*letter.type != typeid(Retire)) {
-        if (receiver->metered) receiver->backlog.fetch_sub(1, std::memory_order_relaxed);
+        if (receiver->meter.on) receiver->meter.backlog.fetch_sub(1, std::memory_order_relaxed);
         return;
     }
     (void)ChildRef{receiver}.stop();
@@ -166,19 +166,19 @@ void settle_routed(const std::shared_ptr<ActorCell>& receiver, const Letter& let
 LetterPtr deliver_routed(const std::shared_ptr<ActorCell>& to, LetterPtr letter) noexcept {
     if (to->remote) return deliver(to, std::move(letter));  // a member on another node: over the wire, uncounted
     letter->routed = true;
-    if (!to->metered) {
+    if (!to->meter.on) {
         LetterPtr refused = to->mailbox.push(std::move(letter));
         if (refused) refused->routed = false;
         return refused;
     }
     // Counted before the push, so that the receiver never settles a letter not yet counted; taken back if refused.
-    to->backlog.fetch_add(1, std::memory_order_relaxed);
+    to->meter.backlog.fetch_add(1, std::memory_order_relaxed);
     if (LetterPtr refused = to->mailbox.push(std::move(letter))) {
-        to->backlog.fetch_sub(1, std::memory_order_relaxed);
+        to->meter.backlog.fetch_sub(1, std::memory_order_relaxed);
         refused->routed = false;
         return refused;
     }
-    to->routed_total.fetch_add(1, std::memory_order_relaxed);
+    to->meter.routed_total.fetch_add(1, std::memory_order_relaxed);
     return nullptr;
 }
 

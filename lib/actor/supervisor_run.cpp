@@ -487,8 +487,8 @@ void SupervisorRun::finish_actor(const Unit& unit, ExitReason reason, AfterStop 
     leave_routes(unit.actor, *unit.group);  // its run has left already, if it ran: this covers one that never did
     std::vector<LetterPtr> leftovers;
     unit.actor->mailbox.close(leftovers);
-    unit.actor->backlog.store(0, std::memory_order_relaxed);
-    unit.actor->retiring.store(false, std::memory_order_relaxed);
+    unit.actor->meter.backlog.store(0, std::memory_order_relaxed);
+    unit.actor->meter.retiring.store(false, std::memory_order_relaxed);
     terminate_actor(unit.actor, reason);
     // Routed letters were sent to the group, not to this actor: they go to a sibling (rehome_strays). The rest are
     // dropped with it, as dead letters (asks among them resolve to an error); a resizer's Retire letter is ours.
@@ -566,13 +566,13 @@ void SupervisorRun::resize(const std::shared_ptr<GroupCell>& self) {
         if (cell->unit.phase == Phase::Stopped) continue;
         kept.push_back(cell);
         ++sample.members;
-        if (cell->unit.phase != Phase::Running || cell->retiring.load(std::memory_order_relaxed)) continue;
+        if (cell->unit.phase != Phase::Running || cell->meter.retiring.load(std::memory_order_relaxed)) continue;
         ++sample.running;
-        const std::int64_t backlog = cell->backlog.load(std::memory_order_relaxed);
+        const std::int64_t backlog = cell->meter.backlog.load(std::memory_order_relaxed);
         if (backlog > 0) sample.backlog += static_cast<std::size_t>(backlog);
-        const std::uint64_t routed = cell->routed_total.load(std::memory_order_relaxed);
-        if (routed == cell->routed_seen && backlog <= 0) idle.push_back(cell);
-        cell->routed_seen = routed;
+        const std::uint64_t routed = cell->meter.routed_total.load(std::memory_order_relaxed);
+        if (routed == cell->meter.routed_seen && backlog <= 0) idle.push_back(cell);
+        cell->meter.routed_seen = routed;
     }
     sample.idle = idle.size();
     const std::ptrdiff_t change = group.resizer->scale(sample);
@@ -582,7 +582,7 @@ void SupervisorRun::resize(const std::shared_ptr<GroupCell>& self) {
     const std::size_t removing = change < 0 ? std::min(static_cast<std::size_t>(-change), idle.size()) : 0;
     for (std::size_t removed = 0; removed < removing; ++removed) {
         const auto& cell = idle[idle.size() - 1 - removed];  // newest first
-        cell->retiring.store(true, std::memory_order_release);
+        cell->meter.retiring.store(true, std::memory_order_release);
         leave_routes(cell, group);
         send_retire(cell);
     }
