@@ -8,6 +8,7 @@
 #include "executor/spinlock.hpp"
 
 #include <atomic>
+#include <cassert>
 #include <cstdint>
 
 namespace bastion::io::detail {
@@ -26,6 +27,7 @@ public:
     void complete(long res) noexcept {
         result = res;
         const std::uintptr_t previous = state_.exchange(busy, std::memory_order_acq_rel);
+        assert(previous != busy && previous != done && "Completion: completed twice (it is one-shot)");
         if (previous > done) reinterpret_cast<executor::detail::Parker*>(previous)->unpark();
         state_.store(done, std::memory_order_release);
     }
@@ -49,6 +51,7 @@ public:
             if (cancellation == Cancellation::Honour && core != nullptr && core->cancel_requested()) {
                 throw executor::ProcCancelled{};
             }
+            assert(state == empty && "Completion: a second waiter (it has at most one)");
             if (state_.compare_exchange_strong(state, mine, std::memory_order_acq_rel)) {
                 parker.park();
                 state = state_.load(std::memory_order_acquire);

@@ -7,6 +7,7 @@
 #include <bastion/executor/proc_state.hpp>
 
 #include <atomic>
+#include <cassert>
 #include <chrono>
 #include <cstdint>
 
@@ -75,6 +76,7 @@ public:
 
     /// Leaves `parker` for the producer, before the waiter publishes its own mark with a seq_cst read-modify-write.
     void hold(Parker& parker) noexcept {
+        assert(slot_.load(std::memory_order_relaxed) == empty && "WakeSlot: a second waiter (it has at most one)");
         slot_.store(reinterpret_cast<std::uintptr_t>(&parker), std::memory_order_relaxed);
     }
     /// Takes back the parker `hold` left, once the waiter runs again (waits out a producer still waking it).
@@ -84,6 +86,7 @@ private:
     void arm(Parker& parker, bool bound) noexcept {
         std::uintptr_t token = bound ? watch_word(slot_, watched, parker) : empty;
         if (token == empty) token = reinterpret_cast<std::uintptr_t>(&parker);
+        assert(slot_.load(std::memory_order_relaxed) == empty && "WakeSlot: a second waiter (it has at most one)");
         slot_.store(token, std::memory_order_relaxed);
         std::atomic_thread_fence(std::memory_order_seq_cst);
     }
