@@ -31,6 +31,7 @@
 #include <bastion/supervisor.hpp>
 #include <bastion/supervisor_ref.hpp>
 #include <bastion/terminated.hpp>
+#include <bastion/timer.hpp>
 
 namespace bastion {
 // Rust's prelude puts the executor's names next to the actor types; so does ours. Named one by one: a using-directive
