@@ -13,10 +13,12 @@
 #include <bastion/errors.hpp>
 #include <bastion/executor/proc_handle.hpp>
 #include <bastion/supervisor_ref.hpp>
+#include <bastion/timer.hpp>
 
 #include <chrono>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <utility>
 #include <vector>
 
@@ -27,9 +29,6 @@ namespace detail {
 enum class Dispatched { Delivered, NoDispatcher, NoMember };
 /// Hands `message` to the dispatchers `target` names, in the system of `from`.
 Dispatched dispatch(const ActorCell& from, const BroadcastTarget& target, const DispatchedMessage& message);
-/// Delivers `letter` to `to` after `delay`, from a lightproc of the calling actor's system.
-executor::RecoverableHandle<void> deliver_after(std::shared_ptr<ActorCell> to, LetterPtr letter,
-                                                std::chrono::nanoseconds delay);
 }
 
 /// An actor's view of itself and its mailbox, passed by value to its exec on every (re)start. Receiving suspends only
@@ -37,10 +36,14 @@ executor::RecoverableHandle<void> deliver_after(std::shared_ptr<ActorCell> to, L
 /// expects (do not swallow it). Rust: `BastionContext`.
 class BastionContext {
 public:
-    /// Made by the runtime for each run of the exec of `current`; user code receives it. Rust: `BastionContext::new`
-    /// (crate-private).
-    BastionContext(ChildRef current, ChildrenRef parent, std::optional<SupervisorRef> supervisor) noexcept
-        : current_{std::move(current)}, parent_{std::move(parent)}, supervisor_{std::move(supervisor)} {}
+    /// Made by the runtime for each run of the exec of `current`; user code receives it. `timers` is the run's
+    /// registry of timers (null: its timers have no owner). Rust: `BastionContext::new` (crate-private).
+    BastionContext(ChildRef current, ChildrenRef parent, std::optional<SupervisorRef> supervisor,
+                   std::shared_ptr<detail::TimerScope> timers = nullptr) noexcept
+        : current_{std::move(current)},
+          parent_{std::move(parent)},
+          supervisor_{std::move(supervisor)},
+          timers_{std::move(timers)} {}
 
     /// This actor. Rust: `current`.
     const ChildRef& current() const noexcept { return current_; }
@@ -79,14 +82,37 @@ public:
         return detail::ask(to.cell(), signatures_.take(signature()), std::forward<M>(msg));
     }
 
-    /// Tells `msg` to `to` after `delay` (a timer: nothing waits meanwhile). Cancel the returned handle to call it
-    /// off; dropping the handle lets it fire. If `to` has stopped by then, the message is dropped.
+    /// Tells `msg` to `to` after `delay`, signed with this actor's address (a timer: nothing waits meanwhile; the
+    /// timer's lightproc is parked until then). The timer belongs to this run of the actor: it is cancelled when the
+    /// exec ends (returns, throws, or is stopped, killed or restarted), as Akka cancels an actor's timers when it
+    /// stops or restarts; one made through a copy of the context after that never fires. Cancel the returned Timer to
+    /// call it off sooner; dropping it lets it fire. If `to` has stopped for good by then, the message is dropped.
+    /// To send to itself later, pass `ctx.signature()`. See `bastion::send_after` (timer.hpp) for a timer made
+    /// outside an actor. Akka: `timers.startSingleTimer(key, msg, delay)`; Erlang: `erlang:send_after/3`.
     template <class M, class Rep, class Period>
-    executor::RecoverableHandle<void> send_after(const RefAddr& to, M&& msg,
-                                                 std::chrono::duration<Rep, Period> delay) const {
-        return detail::deliver_after(to.cell(), detail::make_letter(detail::MessageKind::Tell, signature(),
-                                                                    std::forward<M>(msg)),
-                                     std::chrono::ceil<std::chrono::nanoseconds>(delay));
+    Timer send_after(const RefAddr& to, M&& msg, std::chrono::duration<Rep, Period> delay) const {
+        return detail::start_timer(
+            to.cell(),
+            std::make_unique<detail::OnceTick>(detail::make_letter(detail::MessageKind::Tell, signature(),
+                                                                   std::forward<M>(msg))),
+            std::chrono::ceil<std::chrono::nanoseconds>(delay), std::chrono::nanoseconds::zero(), timers_.get());
+    }
+
+    /// Tells `msg` (copied each time, or made by calling it if it is a factory) to `to` every `interval`, the first
+    /// time after `initial_delay`, signed with this actor's address. Fixed rate without bursts: tick k is due at
+    /// `now + initial_delay + k * interval`, and a slot is skipped while the previous tick is still unread (see
+    /// `bastion::send_at_fixed_rate` for the full rules). Owned by this run, as `send_after`: cancelled when the exec
+    /// ends; ends itself once `to` stops for good. Akka: `timers.startTimerAtFixedRate(key, msg, initialDelay,
+    /// interval)`.
+    template <class M, class Rep1, class Period1, class Rep2, class Period2>
+    Timer send_at_fixed_rate(const RefAddr& to, M&& msg, std::chrono::duration<Rep1, Period1> initial_delay,
+                             std::chrono::duration<Rep2, Period2> interval) const {
+        if (interval <= interval.zero()) {
+            throw std::invalid_argument{"bastion: send_at_fixed_rate needs a positive interval"};
+        }
+        return detail::start_timer(to.cell(), detail::repeating_ticks(signature(), std::forward<M>(msg)),
+                                   std::chrono::ceil<std::chrono::nanoseconds>(initial_delay),
+                                   std::chrono::ceil<std::chrono::nanoseconds>(interval), timers_.get());
     }
 
     /// Gives `msg` to the dispatchers `target` names, whose handlers choose the members that receive it (the
@@ -135,6 +161,7 @@ private:
     ChildrenRef parent_;
     std::optional<SupervisorRef> supervisor_;
     mutable detail::SignatureStash signatures_;  // what tell and ask sign with
+    std::shared_ptr<detail::TimerScope> timers_;  // this run's timers, cancelled when it ends
 };
 
 }  // namespace bastion

@@ -1,4 +1,5 @@
 #include "actor/actor_run.hpp"
+#include "actor/timer.hpp"
 
 #include <bastion/context.hpp>
 #include <bastion/executor/proc_state.hpp>
@@ -28,8 +29,12 @@ void ActorRun::operator()() {
 
     std::optional<SupervisorRef> supervisor;
     if (!supervisor_->parent.expired()) supervisor.emplace(supervisor_);
+    // The timers this run makes through its context are cancelled when its exec ends, however it ends (Akka cancels
+    // an actor's timers when it stops or restarts), so no timer outlives the run that made it (issue 18).
+    auto timers = std::make_shared<TimerScope>();
     try {
-        const Exec result = group_->exec(BastionContext{ChildRef{cell_}, ChildrenRef{group_}, std::move(supervisor)});
+        const Exec result =
+            group_->exec(BastionContext{ChildRef{cell_}, ChildrenRef{group_}, std::move(supervisor), timers});
         if (result.is_ok()) {
             outcome_ = Outcome::Returned;
         } else {
@@ -42,6 +47,8 @@ void ActorRun::operator()() {
         outcome_ = Outcome::Failed;
         failure_ = Failure::from_exception(std::current_exception());
     }
+
+    timers->close();
 
     // It reads no more messages: routes stop giving it any (upstream kept dead members, #336).
     leave_routes(cell_, *group_);

@@ -2,7 +2,6 @@
 
 #include "actor/cells.hpp"
 
-#include <bastion/executor/this_proc.hpp>
 
 namespace bastion {
 
@@ -50,23 +49,6 @@ void BastionContext::monitor(const SupervisorRef& supervisor) const {
         (void)tell(signature(), SupervisorTerminated{supervisor, *ended});
     }
 }
-
-namespace detail {
-
-executor::RecoverableHandle<void> deliver_after(std::shared_ptr<ActorCell> to, LetterPtr letter,
-                                                std::chrono::nanoseconds delay) {
-    executor::Executor* here = executor::Executor::current();
-    if (here == nullptr) {
-        auto system = current_system();
-        here = system ? system->executor.get() : &executor::Executor::global();
-    }
-    return here->spawn([to = std::move(to), letter = std::move(letter), delay]() mutable {
-        executor::this_proc::sleep_for(delay);
-        (void)deliver(to, std::move(letter));
-    });
-}
-
-}  // namespace detail
 
 std::ostream& operator<<(std::ostream& out, ExitReason reason) {
     switch (reason) {
