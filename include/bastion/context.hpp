@@ -91,11 +91,9 @@ public:
     /// outside an actor. Akka: `timers.startSingleTimer(key, msg, delay)`; Erlang: `erlang:send_after/3`.
     template <class M, class Rep, class Period>
     Timer send_after(const RefAddr& to, M&& msg, std::chrono::duration<Rep, Period> delay) const {
-        return detail::start_timer(
-            to.cell(),
-            std::make_unique<detail::OnceTick>(detail::make_letter(detail::MessageKind::Tell, signature(),
-                                                                   std::forward<M>(msg))),
-            std::chrono::ceil<std::chrono::nanoseconds>(delay), std::chrono::nanoseconds::zero(), timers_.get());
+        return detail::start_timer(to.cell(), detail::once_tick(signature(), std::forward<M>(msg)),
+                                   std::chrono::ceil<std::chrono::nanoseconds>(delay), std::chrono::nanoseconds::zero(),
+                                   timers_.get());
     }
 
     /// Tells `msg` (copied each time, or made by calling it if it is a factory) to `to` every `interval`, the first

@@ -69,10 +69,9 @@ private:
 /// Akka: `scheduler.scheduleOnce(delay, actorRef, msg)`; Erlang: `erlang:send_after/3`.
 template <class M, class Rep, class Period>
 Timer send_after(const RefAddr& to, M&& msg, std::chrono::duration<Rep, Period> delay) {
-    return detail::start_timer(
-        to.cell(),
-        std::make_unique<detail::OnceTick>(detail::make_letter(detail::MessageKind::Tell, RefAddr{}, std::forward<M>(msg))),
-        std::chrono::ceil<std::chrono::nanoseconds>(delay), std::chrono::nanoseconds::zero(), nullptr);
+    return detail::start_timer(to.cell(), detail::once_tick(RefAddr{}, std::forward<M>(msg)),
+                               std::chrono::ceil<std::chrono::nanoseconds>(delay), std::chrono::nanoseconds::zero(),
+                               nullptr);
 }
 
 /// Tells `msg` to `to` every `interval`, the first time after `initial_delay`, unsigned (as `send_after`). Works from
@@ -88,12 +87,15 @@ Timer send_after(const RefAddr& to, M&& msg, std::chrono::duration<Rep, Period> 
 /// received and its message destroyed, or taken out of it). A slot that comes while a tick is outstanding, or that
 /// passed while the timer's lightproc could not run, is skipped, not queued: a receiver that falls behind gets the
 /// next tick after it catches up, never a burst (unlike Akka's `startTimerAtFixedRate`, which sends the missed ticks
-/// at once). The timer ends itself once `to` has stopped for good. `interval` must be positive
+/// at once). For an actor on another node, a tick stops being outstanding once it is written to the link. The timer
+/// ends itself once `to` has stopped for good (or refuses the message: a type that cannot go over the wire). `interval` must be positive
 /// (std::invalid_argument otherwise). Akka: `timers.startTimerAtFixedRate(key, msg, initialDelay, interval)`.
 template <class M, class Rep1, class Period1, class Rep2, class Period2>
 Timer send_at_fixed_rate(const RefAddr& to, M&& msg, std::chrono::duration<Rep1, Period1> initial_delay,
                          std::chrono::duration<Rep2, Period2> interval) {
-    if (interval <= interval.zero()) throw std::invalid_argument{"bastion: send_at_fixed_rate needs a positive interval"};
+    if (interval <= interval.zero()) {
+        throw std::invalid_argument{"bastion: send_at_fixed_rate needs a positive interval"};
+    }
     return detail::start_timer(to.cell(), detail::repeating_ticks(RefAddr{}, std::forward<M>(msg)),
                                std::chrono::ceil<std::chrono::nanoseconds>(initial_delay),
                                std::chrono::ceil<std::chrono::nanoseconds>(interval), nullptr);

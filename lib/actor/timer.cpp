@@ -154,7 +154,9 @@ Timer start_timer(std::shared_ptr<ActorCell> to, std::unique_ptr<TickMaker> tick
         core->proc_ended();
         return Timer{std::move(core)};
     }
-    const Clock::time_point due = Clock::now() + first;
+    const Clock::time_point now = Clock::now();
+    // A delay too long to add (`duration::max()`, say) means never: it saturates rather than wraps.
+    const Clock::time_point due = first < Clock::time_point::max() - now ? now + first : Clock::time_point::max();
     TimerProc proc{core, std::move(to), std::move(ticks), due, interval};
     // The executor of the calling lightproc, else of the current system (held while we spawn), else the global one.
     if (executor::Executor* here = executor::Executor::current()) {

@@ -72,6 +72,12 @@ private:
     Factory factory_;
 };
 
+/// The letter of a one-shot timer sending `msg`, signed `sign`.
+template <class M>
+std::unique_ptr<TickMaker> once_tick(RefAddr sign, M&& msg) {
+    return std::make_unique<OnceTick>(make_letter(MessageKind::Tell, std::move(sign), std::forward<M>(msg)));
+}
+
 /// A message argument of a repeating timer is a factory if it can be called with nothing and returns a message.
 template <class F>
 concept TickFactory = std::invocable<std::decay_t<F>&> && !std::is_void_v<std::invoke_result_t<std::decay_t<F>&>>;
