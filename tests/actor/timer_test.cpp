@@ -155,11 +155,11 @@ TEST_CASE("send_after from a plain thread delivers once, unsigned, not before it
     }};
     plain.join();
     CHECK(timer.is_active());
-    REQUIRE(wait_until("the timer's message", [&] { return inbox->count("late") == 1; }, 1s));
+    REQUIRE(wait_until("the timer's message", [&] { return inbox->count("late") == 1; }, 2s));
     const auto items = inbox->items();
     CHECK(items.at(0).at - made >= 100ms);
     CHECK_FALSE(items.at(0).is_signed);
-    CHECK(wait_until("the one-shot timer to end", [&] { return !timer.is_active(); }, 1s));
+    CHECK(wait_until("the one-shot timer to end", [&] { return !timer.is_active(); }, 2s));
     CHECK(holds_until(Clock::now() + 50ms, [&] { return inbox->size() != 1; }));
 
     // Dead letters: nothing to deliver to, so never active.
@@ -173,7 +173,7 @@ TEST_CASE("send_at_fixed_rate delivers ticks in order, one per slot of the grid,
 
     const auto made = Clock::now();
     Timer timer = bastion::send_at_fixed_rate(sink.addr(), [n = 0]() mutable { return ++n; }, 20ms, 20ms);
-    REQUIRE(wait_until("20 ticks", [&] { return inbox->size() >= 20; }, 1500ms));
+    REQUIRE(wait_until("20 ticks", [&] { return inbox->size() >= 20; }, 2s));
     const auto elapsed = Clock::now() - made;
     timer.cancel();
     CHECK_FALSE(timer.is_active());
@@ -198,12 +198,12 @@ TEST_CASE("cancel stops a repeating timer: nothing arrives after cancel returns"
         auto inbox = std::make_shared<Inbox>();
         ChildRef sink = spawn_sink(inbox);
         Timer timer = bastion::send_at_fixed_rate(sink.addr(), std::string{"tick"}, 0ms, 2ms);
-        REQUIRE(wait_until("3 ticks", [&] { return inbox->count("tick") >= 3; }, 1s));
+        REQUIRE(wait_until("3 ticks", [&] { return inbox->count("tick") >= 3; }, 2s));
         timer.cancel();
         CHECK_FALSE(timer.is_active());
         // The marker is pushed after cancel returned: any tick behind it in the mailbox was pushed after too.
         REQUIRE(sink.tell_anonymously(std::string{"marker"}).is_ok());
-        REQUIRE(wait_until("the marker", [&] { return inbox->count("marker") == 1; }, 1s));
+        REQUIRE(wait_until("the marker", [&] { return inbox->count("marker") == 1; }, 2s));
         CHECK(holds_until(Clock::now() + 20ms, [&] { return inbox->after("marker") != 0; }));
         (void)sink.stop();
     }
@@ -228,9 +228,9 @@ TEST_CASE("a slow receiver finds one tick waiting after a long handler, not a ba
                         .elems()
                         .at(0);
     Timer timer = bastion::send_at_fixed_rate(slow.addr(), 7, 10ms, 10ms);
-    REQUIRE(wait_until("the slow handler", [&] { return waiting_after_slow_handler >= 0; }, 1s));
+    REQUIRE(wait_until("the slow handler", [&] { return waiting_after_slow_handler >= 0; }, 2s));
     CHECK(waiting_after_slow_handler == 1);
-    REQUIRE(wait_until("the actor to end", [&] { return !timer.is_active(); }, 1s));
+    REQUIRE(wait_until("the actor to end", [&] { return !timer.is_active(); }, 2s));
     CHECK(next_tick_came);
 }
 
@@ -264,9 +264,9 @@ TEST_CASE("an actor's timers are cancelled when its run ends") {
                          .elems()
                          .at(0);
 
-    REQUIRE(wait_until("the timer to be made", [&] { return box->filled(); }, 1s));
+    REQUIRE(wait_until("the timer to be made", [&] { return box->filled(); }, 2s));
     if (end != End::Return) {
-        REQUIRE(wait_until("2 ticks", [&] { return inbox->count("tick") >= 2; }, 1s));
+        REQUIRE(wait_until("2 ticks", [&] { return inbox->count("tick") >= 2; }, 2s));
         CHECK(inbox->items().at(0).is_signed);  // signed with the owner's address
     }
     switch (end) {
@@ -275,10 +275,10 @@ TEST_CASE("an actor's timers are cancelled when its run ends") {
         case End::Restart: REQUIRE(owner.tell_anonymously(std::string{"fail"}).is_ok()); break;
         case End::Return: break;
     }
-    REQUIRE(wait_until("the owner's timer to be cancelled", [&] { return !box->holds_active(); }, 1s));
-    if (end == End::Restart) CHECK(wait_until("the second run", [&] { return runs->load() == 2; }, 1s));
+    REQUIRE(wait_until("the owner's timer to be cancelled", [&] { return !box->holds_active(); }, 2s));
+    if (end == End::Restart) CHECK(wait_until("the second run", [&] { return runs->load() == 2; }, 2s));
     REQUIRE(sink.tell_anonymously(std::string{"marker"}).is_ok());
-    REQUIRE(wait_until("the marker", [&] { return inbox->count("marker") == 1; }, 1s));
+    REQUIRE(wait_until("the marker", [&] { return inbox->count("marker") == 1; }, 2s));
     // No tick after the marker, and the one-shot timer (due 100 ms after it was made) never fires.
     const auto deadline = std::max(Clock::now() + 20ms, box->made + 130ms);
     CHECK(holds_until(deadline, [&] { return inbox->after("marker") != 0 || inbox->count("once") != 0; }));
@@ -290,10 +290,10 @@ TEST_CASE("a timer to an actor that stopped for good ends itself: the repeating 
     ChildRef target = spawn_sink(inbox);
     Timer repeating = bastion::send_at_fixed_rate(target.addr(), std::string{"tick"}, 0ms, 2ms);
     Timer once = bastion::send_after(target.addr(), std::string{"once"}, 60ms);
-    REQUIRE(wait_until("a tick", [&] { return inbox->count("tick") >= 1; }, 1s));
+    REQUIRE(wait_until("a tick", [&] { return inbox->count("tick") >= 1; }, 2s));
     REQUIRE(target.stop().is_ok());
-    CHECK(wait_until("the repeating timer to end itself", [&] { return !repeating.is_active(); }, 1s));
-    CHECK(wait_until("the one-shot timer to drop its message", [&] { return !once.is_active(); }, 1s));
+    CHECK(wait_until("the repeating timer to end itself", [&] { return !repeating.is_active(); }, 2s));
+    CHECK(wait_until("the one-shot timer to drop its message", [&] { return !once.is_active(); }, 2s));
     CHECK(inbox->count("once") == 0);
 }
 
@@ -312,7 +312,7 @@ TEST_CASE("a factory makes a move-only message for each tick") {
                          .elems()
                          .at(0);
     Timer timer = bastion::send_at_fixed_rate(child.addr(), [] { return std::make_unique<int>(5); }, 0ms, 2ms);
-    CHECK(wait_until("three ticks of 5", [&] { return sum >= 15; }, 1s));
+    CHECK(wait_until("three ticks of 5", [&] { return sum >= 15; }, 2s));
     timer.cancel();
     CHECK(sum % 5 == 0);
 }
@@ -349,7 +349,7 @@ TEST_CASE("thousands of timers made and cancelled leave no lightproc behind") {
                 return Ok();
             });
         });
-        REQUIRE(wait_until("the timers to be made", [&] { return made.load(); }, 1s));
+        REQUIRE(wait_until("the timers to be made", [&] { return made.load(); }, 2s));
     }
     CHECK(wait_until("every timer's lightproc to end", [&] { return live_lightprocs(probe) == before; }, 2s));
     CHECK(inbox->size() == 0);
