@@ -4,6 +4,7 @@
 
 #include <bastion/bastion.hpp>
 #include <bastion/context.hpp>
+#include <bastion/dead_letters.hpp>
 #include <bastion/executor/executor.hpp>
 #include <bastion/executor/this_proc.hpp>
 #include <bastion/timer.hpp>
@@ -13,6 +14,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -291,10 +293,13 @@ TEST_CASE("a timer to an actor that stopped for good ends itself: the repeating 
     Timer repeating = bastion::send_at_fixed_rate(target.addr(), std::string{"tick"}, 0ms, 2ms);
     Timer once = bastion::send_after(target.addr(), std::string{"once"}, 60ms);
     REQUIRE(wait_until("a tick", [&] { return inbox->count("tick") >= 1; }, 2s));
+    const std::uint64_t dead_before = DeadLetters::count();
     REQUIRE(target.stop().is_ok());
     CHECK(wait_until("the repeating timer to end itself", [&] { return !repeating.is_active(); }, 2s));
     CHECK(wait_until("the one-shot timer to drop its message", [&] { return !once.is_active(); }, 2s));
     CHECK(inbox->count("once") == 0);
+    // The refused tick and the refused one-shot message are dead letters (and any tick left unread at the stop).
+    CHECK(DeadLetters::count() >= dead_before + 2);
 }
 
 TEST_CASE("a factory makes a move-only message for each tick") {
