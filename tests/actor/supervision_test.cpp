@@ -785,7 +785,10 @@ TEST_CASE("memory stays flat under churn: ended actors and their groups are forg
     }
     CAPTURE(first);
     CAPTURE(last);
-    CHECK(last < first * 1.10);
+    // Before, each round added about half the first round's RSS. Allocator pools settle differently from round to
+    // round on a loaded machine (a few percent here, up to 12 % seen at a load average of 5), so the bound leaves
+    // room for that; benchmarks/churn measures the 10 % target on a quiet machine.
+    CHECK(last < first * 1.25);
 }
 
 TEST_CASE("a supervisor's restart redeploys the groups of its builder, not those added at run time that ended") {
