@@ -1,6 +1,5 @@
 #include "actor/supervisor_run.hpp"
 
-#include "actor/actor_run.hpp"
 #include "actor/dead_letters.hpp"
 
 #include <bastion/executor/proc_state.hpp>
@@ -94,13 +93,6 @@ void SupervisorRun::handle(Event& event) {
             }
         },
         event);
-}
-
-void SupervisorRun::on_started(const UnitStarted& started) {
-    if (!has_starting_ || starting_.actor != started.actor || starting_.supervisor != started.supervisor) return;
-    if (started.actor && started.incarnation != started.actor->incarnation) return;
-    has_starting_ = false;
-    starting_ = {};
 }
 
 void SupervisorRun::on_exited(ChildExited& exited) {
@@ -311,116 +303,65 @@ void SupervisorRun::set_phase(const Unit& unit, Phase phase) noexcept {
     state.phase = phase;
 }
 
-void SupervisorRun::start_in_order(const Unit& unit, bool fresh) {
-    UnitState& state = unit.state();
-    if (unit.actor) {
-        ActorCell& cell = *unit.actor;
-        if (cell.mailbox.is_closed()) cell.mailbox.reopen();  // what is sent from now on waits for its start
-        if (state.phase == Phase::Stopped) {
-            cell.watch.revive();
-            unit.group->watch.revive();
-            cell.stop_requested.store(false, std::memory_order_relaxed);
-        }
-    }
-    state.fresh_start = fresh;
-    set_phase(unit, Phase::Starting);
-    start_queue_.push_back(unit);
-}
-
-void SupervisorRun::advance_starts() {
-    if (state_ != State::Running) return;
-    start_next();
-    if (announce_started_ && !starting()) {
-        announce_started_ = false;
-        if (auto parent = self_->parent.lock()) parent->post(UnitStarted{nullptr, self_, 0});
-    }
-}
-
-void SupervisorRun::start_next() {
-    while (!has_starting_ && !start_queue_.empty()) {
-        Unit unit = std::move(start_queue_.front());
-        start_queue_.pop_front();
-        UnitState& state = unit.state();
-        if (state.phase != Phase::Starting) continue;  // brought down while it waited
-        if (unit.actor) {
-            spawn_actor(unit);
-        } else {
-            set_phase(unit, Phase::Running);
-            if (state.fresh_start) {
-                unit.supervisor->launch();
-            } else {
-                unit.supervisor->post(RestartSelf{state.failure});
-            }
-        }
-        starting_ = std::move(unit);
-        has_starting_ = true;
-    }
-}
-
-void SupervisorRun::spawn_actor(const Unit& unit) {
-    ActorCell& cell = *unit.actor;
-    UnitState& state = cell.unit;
-    ++cell.incarnation;
-    cell.stop_mode.store(StopMode::None, std::memory_order_release);
-    set_phase(unit, Phase::Running);
-    state.stopping = StopMode::None;
-    const auto start = state.fresh_start ? ActorRun::Start::Fresh : ActorRun::Start::Restart;
-    ActorRun run{unit.actor, unit.group, self_, cell.incarnation, start, state.failure, state.before_restart_ran};
-    executor::Executor& executor = *self_->system->executor;
-    cell.run = unit.group->worker ? executor.spawn_on(*unit.group->worker, std::move(run))
-                                  : executor.spawn(std::move(run));
-}
-
 void SupervisorRun::bring_down(const Unit& unit, StopMode mode, const Failure& why) {
+    if (unit.actor) {
+        bring_down_actor(unit, mode, why);
+    } else {
+        bring_down_supervisor(unit, mode, why);
+    }
+}
+
+void SupervisorRun::bring_down_actor(const Unit& unit, StopMode mode, const Failure& why) {
     UnitState& state = unit.state();
     const bool for_good = mode != StopMode::Restart;
-    if (unit.actor) {
-        switch (state.phase) {
-            case Phase::Running:
-                set_phase(unit, Phase::Stopping);
-                state.stopping = mode;
-                if (!for_good) {
-                    state.failure = why;
-                    state.before_restart_ran = true;
-                }
+    const ExitReason reason = mode == StopMode::Kill ? ExitReason::Killed : ExitReason::Stopped;
+    switch (state.phase) {
+        case Phase::Running:
+            set_phase(unit, Phase::Stopping);
+            state.stopping = mode;
+            if (!for_good) {
+                state.failure = why;
+                state.before_restart_ran = true;
+            }
+            unit.actor->stop_mode.store(mode, std::memory_order_release);
+            unit.actor->run.cancel();
+            break;
+        case Phase::Stopping:
+            if (for_good && state.stopping == StopMode::Restart) {
+                state.stopping = mode;  // too late to skip its before_restart, not to keep it down
                 unit.actor->stop_mode.store(mode, std::memory_order_release);
-                unit.actor->run.cancel();
-                break;
-            case Phase::Stopping:
-                if (for_good && state.stopping == StopMode::Restart) {
-                    state.stopping = mode;  // too late to skip its before_restart, not to keep it down
-                    unit.actor->stop_mode.store(mode, std::memory_order_release);
-                }
-                break;
-            case Phase::AwaitingRestart:
-            case Phase::BackingOff:
-            case Phase::Idle:
-                if (for_good) {
-                    // Down between two runs: no run of its own is left to call after_stop.
-                    const bool started = state.phase != Phase::Idle && mode == StopMode::Stop;
-                    finish_actor(unit, mode == StopMode::Kill ? ExitReason::Killed : ExitReason::Stopped,
-                                 started ? AfterStop::Run : AfterStop::Skip);
-                } else if (state.phase != Phase::Idle) {
-                    set_phase(unit, Phase::AwaitingRestart);
-                }
-                break;
-            case Phase::Starting:
-                // Queued, not started: a first start goes back to never having started (no callbacks at all, so
-                // they stay in pairs); a restart goes back to waiting for one.
-                if (for_good) {
-                    const bool started = !state.fresh_start && mode == StopMode::Stop;
-                    finish_actor(unit, mode == StopMode::Kill ? ExitReason::Killed : ExitReason::Stopped,
-                                 started ? AfterStop::Run : AfterStop::Skip);
-                } else {
-                    set_phase(unit, state.fresh_start ? Phase::Idle : Phase::AwaitingRestart);
-                }
-                break;
-            case Phase::Escalated:
-            case Phase::Stopped: break;
-        }
-        return;
+            }
+            break;
+        case Phase::AwaitingRestart:
+        case Phase::BackingOff:
+        case Phase::Idle:
+            if (for_good) {
+                // Down between two runs: no run of its own is left to call after_stop.
+                const bool started = state.phase != Phase::Idle && mode == StopMode::Stop;
+                finish_actor(unit, reason, started ? AfterStop::Run : AfterStop::Skip);
+            } else if (state.phase != Phase::Idle) {
+                set_phase(unit, Phase::AwaitingRestart);
+            }
+            break;
+        case Phase::Starting:
+            // Queued, not started: a first start goes back to never having started (no callbacks at all, so they
+            // stay in pairs); a restart goes back to waiting for one.
+            if (for_good) {
+                const bool started = !state.fresh_start && mode == StopMode::Stop;
+                finish_actor(unit, reason, started ? AfterStop::Run : AfterStop::Skip);
+            } else {
+                set_phase(unit, state.fresh_start ? Phase::Idle : Phase::AwaitingRestart);
+            }
+            break;
+        case Phase::Escalated:
+        case Phase::Stopped: break;
     }
-    // A supervisor restarts itself when told to; only a stop for good is waited for.
+}
+
+// A supervisor restarts itself when told to; only a stop for good is waited for.
+void SupervisorRun::bring_down_supervisor(const Unit& unit, StopMode mode, const Failure& why) {
+    UnitState& state = unit.state();
+    const bool for_good = mode != StopMode::Restart;
     if (state.phase == Phase::Starting) {
         if (state.fresh_start) {
             set_phase(unit, for_good ? Phase::Stopped : Phase::Idle);
@@ -505,99 +446,12 @@ void SupervisorRun::finish_actor(const Unit& unit, ExitReason reason, AfterStop 
     if (!strays.empty()) strays_.push_back({unit.group, std::move(strays)});
 }
 
-// Hands routed letters left in the mailboxes of actors that stopped for good to siblings that will read them
-// (running, or down until a restart), in turn. A resized group with none left samples its resizer at once, which
-// replaces members below its lower bound. Letters nobody can take are dropped (asks among them resolve to an error).
-void SupervisorRun::rehome_strays() {
-    auto strays = std::move(strays_);
-    strays_.clear();
-    for (auto& [group, letters] : strays) {
-        auto siblings = [&group] {
-            std::vector<std::shared_ptr<ActorCell>> found;
-            const auto elements = group->elements();
-            for (const auto& cell : *elements) {
-                const Phase phase = cell->unit.phase;
-                if (phase != Phase::Stopped && phase != Phase::Stopping && phase != Phase::Escalated) found.push_back(cell);
-            }
-            return found;
-        };
-        auto takers = siblings();
-        if (takers.empty() && group->resizer && !group->stopped && state_ == State::Running) {
-            resize(group);
-            takers = siblings();
-        }
-        std::size_t turn = 0;
-        for (LetterPtr& letter : letters) {
-            for (std::size_t tries = 0; letter && tries < takers.size(); ++tries) {
-                letter = deliver_routed(takers[turn++ % takers.size()], std::move(letter));
-            }
-        }
-        drop_dead_letters(letters, group->path);  // what no sibling took
-    }
-}
-
 void SupervisorRun::restart_due(Clock::time_point now) {
     if (state_ != State::Running || count(Phase::BackingOff) == 0) return;
     for (const Unit& unit : units_) {
         if (unit.is_hole()) continue;
         UnitState& state = unit.state();
         if (state.phase == Phase::BackingOff && state.restart_at <= now) restart(unit);
-    }
-}
-
-void SupervisorRun::resize_due(Clock::time_point now) {
-    if (state_ != State::Running) return;
-    for (Resized& resized : resized_) {
-        if (resized.next_at > now) continue;
-        resized.next_at = now + resized.group->heartbeat;
-        if (!resized.group->stopped) resize(resized.group);
-    }
-}
-
-// One resizer sample: forget members stopped for good, then apply the resizer's decision. Removed members leave their
-// routes before they are stopped, so nothing new is routed to them; new members start fresh.
-void SupervisorRun::resize(const std::shared_ptr<GroupCell>& self) {
-    GroupCell& group = *self;
-    auto elements = group.elements();
-    GroupCell::Elements kept;
-    std::vector<std::shared_ptr<ActorCell>> idle;
-    ResizerSample sample;
-    for (const auto& cell : *elements) {
-        if (cell->unit.phase == Phase::Stopped) continue;
-        kept.push_back(cell);
-        ++sample.members;
-        if (cell->unit.phase != Phase::Running || cell->meter.retiring.load(std::memory_order_relaxed)) continue;
-        ++sample.running;
-        const std::int64_t backlog = cell->meter.backlog.load(std::memory_order_relaxed);
-        if (backlog > 0) sample.backlog += static_cast<std::size_t>(backlog);
-        const std::uint64_t routed = cell->meter.routed_total.load(std::memory_order_relaxed);
-        if (routed == cell->meter.routed_seen && backlog <= 0) idle.push_back(cell);
-        cell->meter.routed_seen = routed;
-    }
-    sample.idle = idle.size();
-    const std::ptrdiff_t change = group.resizer->scale(sample);
-
-    // Removed members leave their routes first, so nothing new is routed to them, then read everything already in
-    // their mailboxes before their Retire letter stops them (cancelling them could lose the message in hand).
-    const std::size_t removing = change < 0 ? std::min(static_cast<std::size_t>(-change), idle.size()) : 0;
-    for (std::size_t removed = 0; removed < removing; ++removed) {
-        const auto& cell = idle[idle.size() - 1 - removed];  // newest first
-        cell->meter.retiring.store(true, std::memory_order_release);
-        leave_routes(cell, group);
-        send_retire(cell);
-    }
-    const std::size_t first_new = kept.size();
-    for (std::ptrdiff_t added = 0; added < change; ++added) {
-        kept.push_back(group.make_element(self));
-        join_routes(kept.back(), group);
-    }
-    if (change <= 0 && kept.size() == elements->size()) return;  // nobody came or went
-
-    group.set_elements(std::move(kept));
-    rebuild_units();
-    auto current = group.elements();
-    for (std::size_t i = first_new; i < current->size(); ++i) {
-        if (const Unit* unit = find((*current)[i].get(), nullptr)) start_in_order(*unit, true);
     }
 }
 

@@ -59,6 +59,8 @@ private:
     bool starting() const noexcept { return has_starting_ || !start_queue_.empty(); }
     void spawn_actor(const Unit& unit);
     void bring_down(const Unit& unit, StopMode mode, const Failure& why);
+    void bring_down_actor(const Unit& unit, StopMode mode, const Failure& why);
+    void bring_down_supervisor(const Unit& unit, StopMode mode, const Failure& why);
     void bring_down_all(StopMode mode, const Failure& why);
     void schedule_restart(const Unit& unit);
     void restart(const Unit& unit);
