@@ -64,17 +64,11 @@ void terminate_actor(const std::shared_ptr<ActorCell>& cell, ExitReason reason) 
     std::vector<LetterPtr> unread;
     cell->mailbox.close(unread);
     drop_dead_letters(unread, cell->path);
-    if (auto watchers = cell->watch.end(reason)) {
-        for (const RefAddr& watcher : *watchers) {
-            (void)tell(watcher.cell(), RefAddr{cell}, Terminated{ChildRef{cell}, reason});
-        }
-    }
+    cell->watch.end(reason, RefAddr{cell}, Terminated{ChildRef{cell}, reason});
 }
 
 void end_group(const std::shared_ptr<GroupCell>& group, ExitReason reason) {
-    if (auto watchers = group->watch.end(reason)) {
-        for (const RefAddr& watcher : *watchers) (void)tell(watcher.cell(), RefAddr{}, GroupTerminated{ChildrenRef{group}, reason});
-    }
+    group->watch.end(reason, RefAddr{}, GroupTerminated{ChildrenRef{group}, reason});
 }
 
 void terminate_element(const Element& element, ExitReason reason) {

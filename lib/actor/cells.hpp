@@ -164,6 +164,8 @@ public:
     bool stopped = false;
     // Owned by the supervisor's lightproc: its actors in Phase::Stopped (not counted for a group with a resizer).
     std::size_t stopped_units = 0;
+    /// Every actor of it has stopped for good (never true for a group with a resizer). Its supervisor's lightproc.
+    bool ended() const noexcept { return !resizer && stopped_units == elements()->size(); }
 
 private:
     mutable executor::detail::Spinlock lock_;

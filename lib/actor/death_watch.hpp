@@ -1,6 +1,7 @@
 #pragma once
 // Death watch for one actor, group or supervisor: who is told once it ends for good, and whether it has.
 
+#include <bastion/detail/send.hpp>
 #include <bastion/ref_addr.hpp>
 #include <bastion/terminated.hpp>
 
@@ -19,22 +20,33 @@ public:
         if (!ended_) watchers_.push_back(std::move(watcher));
         return ended_;
     }
-    /// Marks the end, once: the watchers to tell (and forgets them), or nothing if it had ended already.
-    std::optional<std::vector<RefAddr>> end(ExitReason reason) {
-        std::lock_guard lock{lock_};
-        if (ended_) return std::nullopt;
-        ended_ = reason;
-        return std::exchange(watchers_, {});
+    /// Marks the end, once, and tells each watcher a copy of `message` signed `sign` (then forgets them). Nothing
+    /// if it had ended already.
+    template <class M>
+    void end(ExitReason reason, const RefAddr& sign, const M& message) {
+        std::vector<RefAddr> told;
+        {
+            std::lock_guard lock{lock_};
+            if (ended_) return;
+            ended_ = reason;
+            told.swap(watchers_);
+        }
+        for (const RefAddr& watcher : told) (void)tell(watcher.cell(), sign, M{message});
     }
     /// It runs again (redeployed by its supervisor's restart): later ends are told anew.
     void revive() {
         std::lock_guard lock{lock_};
         ended_.reset();
     }
-    /// Its watchers now, without changing anything (a supervisor giving up tells them and keeps them).
-    std::vector<RefAddr> watchers() const {
-        std::lock_guard lock{lock_};
-        return watchers_;
+    /// Tells each watcher a copy of `message` signed `sign`, and keeps them (a supervisor that gives up is not ended).
+    template <class M>
+    void tell_all(const RefAddr& sign, const M& message) const {
+        std::vector<RefAddr> watchers;
+        {
+            std::lock_guard lock{lock_};
+            watchers = watchers_;
+        }
+        for (const RefAddr& watcher : watchers) (void)tell(watcher.cell(), sign, M{message});
     }
 
 private:

@@ -97,9 +97,8 @@ void SupervisorRun::handle(Event& event) {
 
 void SupervisorRun::on_exited(ChildExited& exited) {
     ActorCell& cell = *exited.cell;
-    if (has_starting_ && starting_.actor == exited.cell && exited.incarnation == cell.incarnation) {
-        has_starting_ = false;  // it ended before it began (cancelled before it ran)
-        starting_ = {};
+    if (starting_.actor == exited.cell && exited.incarnation == cell.incarnation) {
+        starting_ = {};  // it ended before it began (cancelled before it ran)
     }
     const Unit* unit = find(&cell, nullptr);
     if (unit == nullptr || exited.incarnation != cell.incarnation) return;
@@ -130,10 +129,7 @@ void SupervisorRun::on_exited(ChildExited& exited) {
 }
 
 void SupervisorRun::on_supervisor_down(SupervisorDown& down) {
-    if (has_starting_ && starting_.supervisor == down.child) {
-        has_starting_ = false;
-        starting_ = {};
-    }
+    if (starting_.supervisor == down.child) starting_ = {};
     const Unit* unit = find(nullptr, down.child.get());
     if (unit == nullptr) return;
     if (!down.escalated) {
@@ -178,9 +174,7 @@ void SupervisorRun::escalate(const Failure& failure) {
                           " gave up: too many restarts; escalating to its parent");
     state_ = State::Escalating;
     failure_ = failure;
-    for (const RefAddr& watcher : self_->watch.watchers()) {
-        (void)tell(watcher.cell(), RefAddr{}, SupervisorGaveUp{SupervisorRef{self_}, failure});
-    }
+    self_->watch.tell_all(RefAddr{}, SupervisorGaveUp{SupervisorRef{self_}, failure});
     bring_down_all(StopMode::Restart, failure);
 }
 
@@ -253,7 +247,7 @@ void SupervisorRun::rebuild_units() {
 bool SupervisorRun::ended_for_good(const Element& element) noexcept {
     if (const auto* group = std::get_if<std::shared_ptr<GroupCell>>(&element)) {
         const GroupCell& g = **group;
-        return g.dynamic && !g.resizer && g.stopped_units == g.elements()->size();
+        return g.dynamic && g.ended();
     }
     const SupervisorCell& supervisor = *std::get<std::shared_ptr<SupervisorCell>>(element);
     return supervisor.dynamic && supervisor.unit.phase == Phase::Stopped;
@@ -293,7 +287,7 @@ void SupervisorRun::set_phase(const Unit& unit, Phase phase) noexcept {
         if (unit.actor && !unit.group->resizer) {
             GroupCell& group = *unit.group;
             group.stopped_units = stops ? group.stopped_units + 1 : group.stopped_units - 1;
-            if (stops && group.dynamic && group.stopped_units == group.elements()->size()) ended_.push_back(unit.group);
+            if (stops && group.dynamic && group.ended()) ended_.push_back(unit.group);
         } else if (unit.supervisor && unit.supervisor->dynamic && stops) {
             ended_.push_back(unit.supervisor);
         }
@@ -442,7 +436,7 @@ void SupervisorRun::finish_actor(const Unit& unit, ExitReason reason, AfterStop 
         }
     }
     drop_dead_letters(leftovers, unit.actor->path);
-    if (!unit.group->resizer && unit.group->stopped_units == unit.group->elements()->size()) end_group(unit.group, reason);
+    if (unit.group->ended()) end_group(unit.group, reason);
     if (!strays.empty()) strays_.push_back({unit.group, std::move(strays)});
 }
 
@@ -484,7 +478,6 @@ void SupervisorRun::redeploy() {
 
 void SupervisorRun::finish() {
     start_queue_.clear();
-    has_starting_ = false;
     starting_ = {};
     for (const Unit& unit : units_) {
         if (unit.actor && unit.state().phase != Phase::Stopped) {
@@ -493,11 +486,7 @@ void SupervisorRun::finish() {
     }
     if (stop_mode_ == StopMode::Stop) callback("after_stop", [](const Callbacks& c) { c.after_stop(); });
     const ExitReason reason = stop_mode_ == StopMode::Kill ? ExitReason::Killed : ExitReason::Stopped;
-    if (auto watchers = self_->watch.end(reason)) {
-        for (const RefAddr& watcher : *watchers) {
-            (void)tell(watcher.cell(), RefAddr{}, SupervisorTerminated{SupervisorRef{self_}, reason});
-        }
-    }
+    self_->watch.end(reason, RefAddr{}, SupervisorTerminated{SupervisorRef{self_}, reason});
     state_ = State::Finished;
     self_->finished.store(true, std::memory_order_release);
     // Elements added as it ended (their Deploy events came too late) never run: they refuse sends from now on.

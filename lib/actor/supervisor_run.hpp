@@ -56,7 +56,7 @@ private:
     void advance_starts();
     /// Starts queued units while none is between its start and its beginning.
     void start_next();
-    bool starting() const noexcept { return has_starting_ || !start_queue_.empty(); }
+    bool starting() const noexcept { return !starting_.is_hole() || !start_queue_.empty(); }
     void spawn_actor(const Unit& unit);
     void bring_down(const Unit& unit, StopMode mode, const Failure& why);
     void bring_down_actor(const Unit& unit, StopMode mode, const Failure& why);
@@ -93,8 +93,7 @@ private:
     std::array<std::size_t, 8> count_{};                  // units in each Phase
     // Start order: units wait in start_queue_ (Phase::Starting) until the one started last has begun.
     std::deque<Unit> start_queue_;
-    Unit starting_;             // started, not yet begun (valid while has_starting_)
-    bool has_starting_ = false;
+    Unit starting_;  // started, not yet begun; a hole while none is
     bool announce_started_ = false;  // tell the parent once this (re)start's queue has drained
     // Failures of a one-for-all or rest-for-one supervisor that came while units were starting: handled once they
     // have all begun, so that each failure stops and restarts every affected unit exactly once.

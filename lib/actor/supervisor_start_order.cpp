@@ -8,9 +8,8 @@
 namespace bastion::detail {
 
 void SupervisorRun::on_started(const UnitStarted& started) {
-    if (!has_starting_ || starting_.actor != started.actor || starting_.supervisor != started.supervisor) return;
+    if (starting_.actor != started.actor || starting_.supervisor != started.supervisor) return;
     if (started.actor && started.incarnation != started.actor->incarnation) return;
-    has_starting_ = false;
     starting_ = {};
 }
 
@@ -40,7 +39,7 @@ void SupervisorRun::advance_starts() {
 }
 
 void SupervisorRun::start_next() {
-    while (!has_starting_ && !start_queue_.empty()) {
+    while (starting_.is_hole() && !start_queue_.empty()) {
         Unit unit = std::move(start_queue_.front());
         start_queue_.pop_front();
         UnitState& state = unit.state();
@@ -56,7 +55,6 @@ void SupervisorRun::start_next() {
             }
         }
         starting_ = std::move(unit);
-        has_starting_ = true;
     }
 }
 
